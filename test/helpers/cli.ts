@@ -66,3 +66,26 @@ export function runAsUser(argv: string[], opts: SpawnSyncOptions = {}) {
   const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000, ...opts });
   return { code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
 }
+
+let userCopy: string | undefined;
+
+/**
+ * A copy of the built package (package.json, dist, native/build, node_modules) in a fresh directory that
+ * TEST_USER can read, since the checkout itself may sit under a private directory (CI clones into one).
+ * Made once per test process; returns its root. Run its CLI with runAsUser(['node', join(root, BIN_REL), ...]).
+ */
+export function packageCopyForUser(): string {
+  if (userCopy) return userCopy;
+  const dir = spawnSync('mktemp', ['-d', '/tmp/pagewise-user-XXXXXX'], { encoding: 'utf8' }).stdout.trim();
+  for (const part of ['package.json', 'dist', 'node_modules']) {
+    spawnSync('cp', ['-a', join(ROOT, part), dir]);
+  }
+  spawnSync('mkdir', ['-p', join(dir, 'native')]);
+  spawnSync('cp', ['-a', NATIVE, join(dir, 'native', 'build')]);
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  spawnSync('chmod', ['a+rwx', dir]);
+  userCopy = dir;
+  return dir;
+}
+
+export const BIN_REL = join('dist', 'src', 'cli', 'bin.js');
