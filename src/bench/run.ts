@@ -34,6 +34,9 @@ export function commandFor(c: BenchConfig): { program: string; args: string[] } 
 
 export function measurementOf(c: BenchConfig, run: ReportedRun): Measurement {
   const page = c.mode === 'direct' ? undefined : parseLoaderPage(run.shm);
+  if (page && !page.touched) {
+    throw new PagewiseError('BENCH_RUN_FAILED', `${c.id}: the loader ended (status ${shellStatus(run)}) before loading the program; does this build support --mode ${c.mode}?`);
+  }
   if (page && page.state === 'failed') {
     throw new PagewiseError('BENCH_RUN_FAILED', `${c.id}: the loader refused the program: ${page.message}`);
   }
