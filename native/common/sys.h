@@ -74,6 +74,19 @@ PW_INLINE long sys_clock_gettime(int clk, void *ts) { return pw_syscall2(__NR_cl
 PW_INLINE long sys_nanosleep(const void *req, void *rem) { return pw_syscall2(__NR_nanosleep, req, rem); }
 PW_INLINE long sys_fstat(int fd, void *st) { return pw_syscall2(__NR_fstat, fd, st); }
 PW_INLINE long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig) { return pw_syscall4(__NR_rseq, rseq, len, flags, sig); }
+/* added for ckpt/restart */
+PW_INLINE long sys_getdents64(int fd, void *buf, size_t n) { return pw_syscall3(__NR_getdents64, fd, buf, n); }
+PW_INLINE long sys_fcntl(int fd, int cmd, long arg) { return pw_syscall3(__NR_fcntl, fd, cmd, arg); }
+PW_INLINE long sys_stat(const char *path, void *st) { return pw_syscall4(__NR_newfstatat, -100 /*AT_FDCWD*/, path, st, 0); }
+PW_INLINE long sys_dup3(int oldfd, int newfd, int flags) { return pw_syscall3(__NR_dup3, oldfd, newfd, flags); }
+PW_INLINE long sys_fchmod(int fd, int mode) { return pw_syscall2(__NR_fchmod, fd, mode); }
+PW_INLINE long sys_futex(void *uaddr, int op, int val, const void *timeout) { return pw_syscall4(__NR_futex, uaddr, op, val, timeout); }
+PW_INLINE long sys_get_robust_list(int tid, void *head_ptr, void *len_ptr) { return pw_syscall3(__NR_get_robust_list, tid, head_ptr, len_ptr); }
+PW_INLINE long sys_set_robust_list(void *head, size_t len) { return pw_syscall2(__NR_set_robust_list, head, len); }
+PW_INLINE long sys_timer_create(int clk, void *sev, void *id) { return pw_syscall3(__NR_timer_create, clk, sev, id); }
+PW_INLINE long sys_timer_settime(int id, int flags, const void *its, void *old) {
+  return pw_syscall4(__NR_timer_settime, id, flags, its, old);
+}
 PW_INLINE __attribute__((noreturn)) void sys_exit_group(int code) {
   for (;;) pw_syscall1(__NR_exit_group, code);
 }

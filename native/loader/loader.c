@@ -1,0 +1,621 @@
+/*
+ * pagewise-loader: load an ELF program into this process and run it, without execve of the program.
+ *
+ *   pagewise-loader [--mode eager|demand] [--via signal|uffd] [--shm FD] [--check] --exec PATH -- ARGV0 ARGS...
+ *
+ * 1. Arguments; map the shared page (--shm FD from pagewise-exec) where state, counters and a failure
+ *    message go (state LOADING).
+ * 2. Check everything (check.c): PATH is a regular executable file, not setuid/setgid (it would run
+ *    without its privileges), and a loadable x86-64 ELF image; the same for its PT_INTERP, if any.
+ * 3. Choose where each image goes: ET_EXEC at its own addresses (refused if they meet any existing
+ *    mapping: the loader, its heap, the stack, the vDSO), a PIE at 0x555555554000 plus a random page
+ *    offset as the kernel does, the interpreter wherever mmap(NULL) reserves room.
+ * 4. Map. eager: every PT_LOAD from the file with its permissions, the partial page after the file
+ *    bytes zeroed, the rest anonymous. demand/signal: each segment's pages reserved PROT_NONE, no
+ *    contents; pager.c maps them on first touch. demand/uffd: anonymous with final permissions,
+ *    registered with a userfaultfd (UFFD_USER_MODE_ONLY when unprivileged), served by a pager thread.
+ * 5. Build the initial stack below the loader's frames: argc, argv (the loader's own strings), envp,
+ *    a complete auxiliary vector (AT_RANDOM fresh, the rest the loader's own, passed through, or the
+ *    program's), 16-byte aligned; tell the kernel where the program's brk, argv, env and auxv are
+ *    (prctl PR_SET_MM_MAP: needs no privilege; on refusal brk stays after the loader, see docs).
+ * 6. Restore what the program should inherit: signal dispositions (handled -> default, ignored stay
+ *    ignored), the signal mask, no rseq registration, none of the loader's fds but the pager's.
+ * 7. Install the demand pager (SIGSEGV handler on an alternate stack, or the uffd thread) and the
+ *    kernel-touch guard (seccomp filter + SIGSYS handler, filter.c).  POINT OF NO RETURN: after the
+ *    filter is installed nothing can be undone; until then every failure is reported cleanly.
+ * 8. State RUNNING; jump to the entry (the interpreter's when dynamic) with rsp at argc and every
+ *    other general register zero.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "sys.h"
+#include "loader.h"
+#include "hybrid.h"
+
+extern char __executable_start[], etext[];
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+
+static struct pw_loader_shm fallback_shm;
+static const char *prog_path = "program";
+
+/* ---- failure before the point of no return: one line in the shared page (and on stderr when no
+ * parent reads the page), exit 2 for bad input, 1 for a failed operation ---- */
+static __attribute__((noreturn, format(printf, 2, 3))) void fail(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(pw.shm->message, sizeof pw.shm->message, fmt, ap);
+  va_end(ap);
+  pw.shm->error = (uint32_t)code;
+  __atomic_store_n(&pw.shm->state, PW_LOADER_STATE_FAILED, __ATOMIC_RELEASE);
+  if (pw.shm == &fallback_shm) fprintf(stderr, "pagewise-loader: %s\n", pw.shm->message);
+  exit(code == PW_LOADER_ERR_MAP_FAILED || code == PW_LOADER_ERR_UFFD || code == PW_LOADER_ERR_SECCOMP ? PW_EXIT_FAILED : PW_EXIT_BAD_INPUT);
+}
+
+static int prot_of(uint32_t f) { return (f & PF_R ? PROT_READ : 0) | (f & PF_W ? PROT_WRITE : 0) | (f & PF_X ? PROT_EXEC : 0); }
+
+/* ---- 2. open and check ---- */
+static void open_image(struct pw_image *im, int *fd, const char *path, int is_interp) {
+  const char *role = is_interp ? "interpreter " : "";
+  *fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (*fd < 0) {
+    int e = errno;
+    if (e == ENOENT || e == ENOTDIR) fail(is_interp ? PW_LOADER_ERR_BAD_INTERP : PW_LOADER_ERR_NOT_FOUND, "%s%s: no such file", role, path);
+    fail(PW_LOADER_ERR_NOT_EXECUTABLE, "%s%s: cannot open: %s", role, path, strerror(e));
+  }
+  struct stat st;
+  if (fstat(*fd, &st) < 0) fail(PW_LOADER_ERR_NOT_EXECUTABLE, "%s%s: fstat: %s", role, path, strerror(errno));
+  if (!S_ISREG(st.st_mode)) fail(PW_LOADER_ERR_NOT_EXECUTABLE, "%s%s is not a regular file", role, path);
+  if (!is_interp) {
+    if (access(path, X_OK) < 0 || !(st.st_mode & 0111)) fail(PW_LOADER_ERR_NOT_EXECUTABLE, "%s is not executable (mode %04o)", path, st.st_mode & 07777);
+    if ((st.st_mode & S_ISUID) || ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)))
+      fail(PW_LOADER_ERR_SETUID, "%s is set-%s: loaded by pagewise it would run without its privileges", path, st.st_mode & S_ISUID ? "user-ID" : "group-ID");
+  }
+  if (st.st_size == 0) fail(PW_LOADER_ERR_NOT_ELF, "%s%s is empty, not an ELF file", role, path);
+  void *v = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, *fd, 0);
+  if (v == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot map %s%s for reading: %s", role, path, strerror(errno));
+  im->view = v;
+  im->size = (uint64_t)st.st_size;
+  char msg[sizeof pw.shm->message];
+  int code = pw_check_image(im, path, is_interp, msg, sizeof msg);
+  if (code) fail(code, "%s%s", is_interp ? "interpreter: " : "", msg);
+}
+
+/* ---- 3. placement ---- */
+static uint64_t max_align(const struct pw_image *im) {
+  uint64_t a = PW_PAGE;
+  const unsigned char *b = im->view;
+  for (int i = 0; i < im->phnum; i++) {
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)(b + im->phoff + (uint64_t)i * 56);
+    if (ph->p_type == PT_LOAD && ph->p_align > a && ph->p_align <= (1UL << 30)) a = ph->p_align;
+  }
+  return a;
+}
+
+/* Refuse fixed addresses that meet anything already mapped (the loader above all). */
+static void check_free(const struct pw_image *im) {
+  FILE *f = fopen("/proc/self/maps", "re");
+  if (!f) fail(PW_LOADER_ERR_MAP_FAILED, "cannot read /proc/self/maps: %s", strerror(errno));
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx", &lo, &hi) != 2) continue;
+    if (lo < im->hi + im->bias && hi > im->lo + im->bias) {
+      char *name = strchr(line, '/');
+      if (!name) name = strchr(line, '[');
+      if (name) name[strcspn(name, "\n")] = 0;
+      int on_loader = (unsigned long)__executable_start >= lo && (unsigned long)__executable_start < hi;
+      fclose(f);
+      fail(PW_LOADER_ERR_OVERLAP, "%s: its segments at 0x%lx-0x%lx would land on %s (0x%lx-0x%lx)", im->path,
+           (unsigned long)(im->lo + im->bias), (unsigned long)(im->hi + im->bias),
+           on_loader ? "the loader itself" : (name ? name : "an existing mapping"), lo, hi);
+    }
+  }
+  fclose(f);
+}
+
+static void place(struct pw_image *im, int is_interp) {
+  uint64_t span = im->hi - im->lo;
+  if (im->type == ET_EXEC) { im->bias = 0; check_free(im); return; }
+  uint64_t align = max_align(im);
+  if (!is_interp) {
+    for (int tries = 0; tries < 16; tries++) {
+      uint64_t rnd = 0;
+      if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) rnd = (uint64_t)getpid() * 2654435761u;
+      uint64_t base = (PW_ET_DYN_BASE + ((rnd & ((1UL << 28) - 1)) << 12) + align - 1) & ~(align - 1);
+      void *r = mmap((void *)base, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+      if (r == (void *)base) { im->bias = base - im->lo; return; }
+      if (r != MAP_FAILED) munmap(r, span);
+    }
+    fail(PW_LOADER_ERR_MAP_FAILED, "no room for %s near 0x%lx", im->path, PW_ET_DYN_BASE);
+  }
+  void *r = mmap(NULL, span + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot reserve %lu bytes for interpreter %s: %s", (unsigned long)span, im->path, strerror(errno));
+  uint64_t base = ((uint64_t)r + align - 1) & ~(align - 1);
+  if (base > (uint64_t)r) munmap(r, base - (uint64_t)r);
+  if ((uint64_t)r + span + align > base + span) munmap((void *)(base + span), (uint64_t)r + span + align - (base + span));
+  im->bias = base - im->lo;
+}
+
+/* ---- 4. mapping ---- */
+static void map_eager(const struct pw_image *im, int fd, int index) {
+  for (int i = 0; i < im->nload; i++) {
+    uint64_t v = im->load[i].vaddr + im->bias, start = PW_PAGE_DOWN(v);
+    uint64_t fend = v + im->load[i].filesz, mend = PW_PAGE_UP(v + im->load[i].memsz);
+    int prot = prot_of(im->load[i].flags);
+    uint64_t anon = start;
+    if (im->load[i].filesz) {
+      if (mmap((void *)start, PW_PAGE_UP(fend) - start, prot, MAP_PRIVATE | MAP_FIXED, fd, (off_t)PW_PAGE_DOWN(im->load[i].offset)) == MAP_FAILED)
+        fail(PW_LOADER_ERR_MAP_FAILED, "cannot map segment %d of %s: %s", index + i, im->path, strerror(errno));
+      if ((fend & (PW_PAGE - 1)) && im->load[i].memsz > im->load[i].filesz) {
+        /* the partial page after the file bytes: zero exactly from vaddr+filesz to the page end */
+        if (!(prot & PROT_WRITE)) mprotect((void *)PW_PAGE_DOWN(fend), PW_PAGE, prot | PROT_WRITE);
+        memset((void *)fend, 0, PW_PAGE_UP(fend) - fend);
+        if (!(prot & PROT_WRITE)) mprotect((void *)PW_PAGE_DOWN(fend), PW_PAGE, prot);
+      }
+      anon = PW_PAGE_UP(fend);
+    }
+    if (mend > anon && mmap((void *)anon, mend - anon, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+      fail(PW_LOADER_ERR_MAP_FAILED, "cannot map the bss of segment %d of %s: %s", index + i, im->path, strerror(errno));
+    if (pw.shm) pw.shm->pages_mapped += (mend - start) / PW_PAGE;
+  }
+}
+
+static void map_lazy(const struct pw_image *im, int image) {
+  for (int i = 0; i < im->nload; i++) {
+    if (pw.nseg >= PW_MAX_SEGS) fail(PW_LOADER_ERR_BAD_HEADER, "%s: more than %d loadable segments in all", im->path, PW_MAX_SEGS);
+    struct pw_seg *s = &pw.seg[pw.nseg++];
+    uint64_t v = im->load[i].vaddr + im->bias;
+    s->start = PW_PAGE_DOWN(v);
+    s->end = PW_PAGE_UP(v + im->load[i].memsz);
+    s->file_end = im->load[i].filesz ? v + im->load[i].filesz : s->start;
+    s->file_off = PW_PAGE_DOWN(im->load[i].offset);
+    s->view = im->view;
+    s->prot = prot_of(im->load[i].flags);
+    s->image = image;
+    uint64_t npages = (s->end - s->start) / PW_PAGE;
+    void *st = mmap(NULL, PW_PAGE_UP(npages), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (st == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot allocate page states for %s: %s", im->path, strerror(errno));
+    s->state = st;
+    /* signal: PROT_NONE, so the first touch faults; uffd: final permissions, missing pages */
+    int prot = pw.via == PW_LOADER_VIA_UFFD ? s->prot : PROT_NONE;
+    if (mmap((void *)s->start, s->end - s->start, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+      fail(PW_LOADER_ERR_MAP_FAILED, "cannot reserve segment %d of %s: %s", i, im->path, strerror(errno));
+  }
+}
+
+static void count_lazy(void) {
+  uint64_t n = 0;
+  for (int i = 0; i < pw.nseg; i++)
+    for (uint64_t p = pw.seg[i].start; p < pw.seg[i].end; p += PW_PAGE)
+      if (pw_find_seg(p) == &pw.seg[i]) n++;
+  pw.shm->lazy_pages = n;
+}
+
+static void setup_uffd(void) {
+  long fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+  if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+    fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+    pw.user_only = 1;
+  }
+  if (fd < 0) fail(PW_LOADER_ERR_UFFD, "userfaultfd unavailable: %s", strerror(errno));
+  struct uffdio_api api = {.api = UFFD_API, .features = 0};
+  if (ioctl((int)fd, UFFDIO_API, &api) < 0) fail(PW_LOADER_ERR_UFFD, "UFFDIO_API: %s", strerror(errno));
+  for (int i = 0; i < pw.nseg; i++) {
+    struct uffdio_register reg = {.range = {.start = pw.seg[i].start, .len = pw.seg[i].end - pw.seg[i].start}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+    if (ioctl((int)fd, UFFDIO_REGISTER, &reg) < 0) fail(PW_LOADER_ERR_UFFD, "UFFDIO_REGISTER of 0x%lx: %s", (unsigned long)pw.seg[i].start, strerror(errno));
+  }
+  /* the pager's fd is the one the program inherits from the loader: put it out of the way */
+  int hi = fcntl((int)fd, F_DUPFD_CLOEXEC, 1000);
+  if (hi >= 0) { close((int)fd); fd = hi; }
+  pw.uffd = (int)fd;
+  pw.shm->uffd_flags = pw.user_only ? PW_LOADER_UFFD_USER_ONLY : PW_LOADER_UFFD_KERNEL_FAULTS;
+}
+
+/* Start the pager thread: raw clone sharing everything, on its own stack, all signals blocked. */
+static void start_pager(void) {
+  size_t sz = 256 * 1024;
+  char *stk = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stk == MAP_FAILED) fail(PW_LOADER_ERR_UFFD, "cannot allocate the pager's stack: %s", strerror(errno));
+  uint64_t all = ~0UL, old;
+  sys_rt_sigprocmask(SIG_SETMASK, &all, &old, 8);
+  long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+  long ret;
+  register long r10 __asm__("r10") = 0;
+  register long r8 __asm__("r8") = 0;
+  __asm__ volatile("syscall\n\t"
+                   "test %%rax, %%rax\n\t"
+                   "jnz 1f\n\t"
+                   "xor %%ebp, %%ebp\n\t"
+                   "call *%%rbx\n\t"
+                   "mov $60, %%eax\n\t"
+                   "xor %%edi, %%edi\n\t"
+                   "syscall\n"
+                   "1:"
+                   : "=a"(ret)
+                   : "a"(__NR_clone), "D"(flags), "S"(stk + sz - 16), "d"(0), "r"(r10), "r"(r8), "b"(pw_uffd_pager)
+                   : "rcx", "r11", "memory");
+  sys_rt_sigprocmask(SIG_SETMASK, &old, NULL, 8);
+  if (ret < 0) fail(PW_LOADER_ERR_UFFD, "cannot start the pager thread: %s", strerror((int)-ret));
+}
+
+/* ---- 5. the initial stack ---- */
+#define PW_SA_RESTORER 0x04000000
+struct kact { void *handler; unsigned long flags; void *restorer; unsigned long mask; };
+extern void pw_restore_rt(void);
+__asm__(".text\n.globl pw_restore_rt\npw_restore_rt:\n\tmov $15, %eax\n\tsyscall\n\thlt\n");
+
+struct prctl_mm_map_ {
+  uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack, arg_start, arg_end, env_start, env_end;
+  uint64_t *auxv; uint32_t auxv_size; uint32_t exe_fd;
+};
+
+static __attribute__((noreturn, noinline)) void jump(uint64_t sp, uint64_t entry) {
+  __asm__ volatile("mov %0, %%rsp\n\t"
+                   "push %1\n\t"
+                   "xor %%eax, %%eax\n\txor %%ebx, %%ebx\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\t"
+                   "xor %%esi, %%esi\n\txor %%edi, %%edi\n\txor %%ebp, %%ebp\n\t"
+                   "xor %%r8d, %%r8d\n\txor %%r9d, %%r9d\n\txor %%r10d, %%r10d\n\txor %%r11d, %%r11d\n\t"
+                   "xor %%r12d, %%r12d\n\txor %%r13d, %%r13d\n\txor %%r14d, %%r14d\n\txor %%r15d, %%r15d\n\t"
+                   "cld\n\t"
+                   "ret"
+                   :
+                   : "r"(sp), "r"(entry)
+                   : "memory");
+  __builtin_unreachable();
+}
+
+/* /proc/self/exe: the kernel lets a process change its exe file (PR_SET_MM_MAP exe_fd, which needs
+ * CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) only when no mapping of the old exe file is left. So, when
+ * privileged, replace each of the loader's file mappings by an anonymous copy of itself (mremap over it:
+ * atomic, the code doing it keeps running) and return an fd of the program for exe_fd; -1 otherwise. */
+static int take_exe_file(const char *path) {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return -1;
+  self[n] = 0;
+  FILE *f = fopen("/proc/self/maps", "re");
+  if (!f) return -1;
+  struct { unsigned long lo, hi; int prot; } r[32];
+  int nr = 0;
+  char line[4600];
+  while (nr < 32 && fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    char perms[8];
+    int off = 0;
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &off) < 3 || !off) continue;
+    char *name = line + off;
+    name[strcspn(name, "\n")] = 0;
+    if (strcmp(name, self) != 0) continue;
+    r[nr].lo = lo; r[nr].hi = hi;
+    r[nr].prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
+    nr++;
+  }
+  fclose(f);
+  for (int i = 0; i < nr; i++) {
+    size_t len = r[i].hi - r[i].lo;
+    void *tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (tmp == MAP_FAILED) return -1;
+    if (!(r[i].prot & PROT_READ)) mprotect((void *)r[i].lo, len, r[i].prot | PROT_READ);
+    memcpy(tmp, (void *)r[i].lo, len);
+    if (mprotect(tmp, len, r[i].prot) < 0 ||
+        mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)r[i].lo) == MAP_FAILED) {
+      munmap(tmp, len);
+      return -1;
+    }
+  }
+  return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The trampoline page (loader.h): mapped at its fixed address, read-only and executable. */
+static void map_trampoline(void) {
+  void *t = mmap((void *)PW_TRAMPOLINE, PW_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (t != (void *)PW_TRAMPOLINE) fail(PW_LOADER_ERR_MAP_FAILED, "cannot map the syscall trampoline at 0x%lx: %s", PW_TRAMPOLINE, strerror(errno));
+  memcpy(t, pw_tramp_code, (size_t)(pw_tramp_code_end - pw_tramp_code));
+  if (mprotect(t, PW_PAGE, PROT_READ | PROT_EXEC) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot protect the syscall trampoline: %s", strerror(errno));
+}
+
+/* A #! script is run as the kernel runs it: interpreter, its optional argument, the script's path,
+ * the arguments after argv[0]; at most 4 levels. (pagewise run expands scripts itself; a passthrough
+ * loader, exec'd in place of a script, needs this.) */
+static void expand_script(const char **path, char ***pargv, int *pargc) {
+  for (int depth = 0; depth < 4; depth++) {
+    char head[256];
+    int fd = open(*path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, head, sizeof head - 1);
+    close(fd);
+    if (n < 2 || head[0] != '#' || head[1] != '!') return;
+    head[n] = 0;
+    char *line = head + 2, *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    while (*line == ' ' || *line == '\t') line++;
+    char *interp = strdup(line), *arg = NULL, *sp = strpbrk(interp, " \t");
+    if (sp) {
+      *sp++ = 0;
+      while (*sp == ' ' || *sp == '\t') sp++;
+      size_t len = strlen(sp);
+      while (len && (sp[len - 1] == ' ' || sp[len - 1] == '\t' || sp[len - 1] == '\r')) sp[--len] = 0;
+      if (*sp) arg = sp;
+    }
+    if (!*interp) fail(PW_LOADER_ERR_BAD_INTERP, "%s: the #! line names no interpreter", *path);
+    char **nv = calloc((size_t)*pargc + 4, sizeof *nv);
+    int k = 0;
+    nv[k++] = interp;
+    if (arg) nv[k++] = arg;
+    nv[k++] = (char *)*path;
+    for (int i = 1; i < *pargc; i++) nv[k++] = (*pargv)[i];
+    nv[k] = NULL;
+    *pargv = nv;
+    *pargc = k;
+    *path = interp;
+  }
+  fail(PW_LOADER_ERR_BAD_INTERP, "%s: #! interpreters nest more than 4 deep", *path);
+}
+
+static void usage(void) {
+  fail(PW_LOADER_ERR_USAGE, "usage: pagewise-loader [--mode eager|demand|hybrid] [--via signal|uffd] [--predictor NAME] [--pages N] [--record FILE] [--shm FD] --exec PATH -- ARGV0 ARGS...");
+}
+
+int main(int argc, char **argv, char **envp) {
+  /* ---- 1. arguments and the shared page ---- */
+  pw.shm = &fallback_shm;
+  pw.uffd = -1;
+  const char *path = NULL;
+  int shm_fd = -1, i, check_only = 0;
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--")) { i++; break; }
+    if (i + 1 >= argc) usage();
+    if (!strcmp(a, "--mode")) {
+      a = argv[++i];
+      if (!strcmp(a, "eager")) pw.mode = PW_LOADER_MODE_EAGER;
+      else if (!strcmp(a, "demand")) pw.mode = PW_LOADER_MODE_DEMAND;
+      else if (!strcmp(a, "hybrid")) pw.mode = PW_LOADER_MODE_HYBRID; /* hybrid.c */
+      else usage();
+    } else if (!strcmp(a, "--via")) {
+      a = argv[++i];
+      if (!strcmp(a, "signal")) pw.via = PW_LOADER_VIA_SIGNAL;
+      else if (!strcmp(a, "uffd")) pw.via = PW_LOADER_VIA_UFFD;
+      else usage();
+    } else if (!strcmp(a, "--shm")) {
+      shm_fd = atoi(argv[++i]);
+    } else if (!strcmp(a, "--passthrough")) { /* a child of a demand-loaded program: see exec_through_loader */
+      pw.passthrough = 1;
+    } else if (!strcmp(a, "--check")) { /* check the image (and its interpreter) only: for tests and fuzzing */
+      check_only = 1;
+    } else if (!strcmp(a, "--predictor") || !strcmp(a, "--pages") || !strcmp(a, "--record")) { /* hybrid.c */
+      if (pw_hybrid_option(a, argv[i + 1])) usage();
+      i++;
+    } else if (!strcmp(a, "--exec")) {
+      path = argv[++i];
+    } else usage();
+  }
+  if (!path || i >= argc) usage();
+  if (pw_hybrid_check()) fail(PW_LOADER_ERR_USAGE, "%s", pw_hybrid_check());
+  char **pargv = argv + i;
+  int pargc = argc - i;
+  if (shm_fd >= 0) {
+    void *m = mmap(NULL, PW_LOADER_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
+    if (m == MAP_FAILED) fail(PW_LOADER_ERR_USAGE, "cannot map the shared page (fd %d): %s", shm_fd, strerror(errno));
+    close(shm_fd);
+    pw.shm = m;
+  }
+  pw.shm->magic = PW_LOADER_SHM_MAGIC;
+  pw.shm->version = PW_LOADER_SHM_VERSION;
+  pw.shm->mode = (uint32_t)pw.mode;
+  pw.shm->via = (uint32_t)pw.via;
+  prog_path = path;
+  {
+    ssize_t n = readlink("/proc/self/exe", pw.loader_path, sizeof pw.loader_path - 1);
+    pw.loader_path[n > 0 ? n : 0] = 0;
+  }
+  if (pw.passthrough) {
+    /* the filter of the demand-loaded ancestor is already here: the handler must be installed before
+     * any call it traps (execve, calls on pages of the ancestor's lazy ranges) */
+    pw.mode = PW_LOADER_MODE_EAGER;
+    uint64_t sys_bit = 1UL << (SIGSYS - 1);
+    sys_rt_sigprocmask(SIG_UNBLOCK, &sys_bit, NULL, 8); /* a trapped call with SIGSYS blocked kills */
+    map_trampoline();
+    struct kact act = {.handler = (void *)pw_sys_handler, .flags = SA_SIGINFO | PW_SA_RESTORER, .restorer = (void *)pw_restore_rt, .mask = 0};
+    if (pw_tramp(__NR_rt_sigaction, SIGSYS, (long)&act, 0, 8, 0, 0) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the SIGSYS handler");
+    pw.guard = 1;
+  } else if (pw.mode != PW_LOADER_MODE_EAGER) {
+    map_trampoline();
+  }
+  expand_script(&path, &pargv, &pargc);
+  if (!realpath(path, pw.exe_path)) pw.exe_path[0] = 0;
+  uint64_t saved_mask = 0;
+  sys_rt_sigprocmask(SIG_BLOCK, NULL, &saved_mask, 8);
+
+  /* ---- 2. check everything ---- */
+  static struct pw_image prog, interp;
+  int pfd, ifd = -1;
+  open_image(&prog, &pfd, path, 0);
+  int dynamic = prog.interp != NULL;
+  if (dynamic) open_image(&interp, &ifd, prog.interp, 1);
+  if (check_only) return 0;
+
+  /* ---- 3. placement ---- */
+  place(&prog, 0);
+  if (dynamic) place(&interp, 1);
+
+  /* ---- 4. mapping ---- */
+  if (pw.mode == PW_LOADER_MODE_EAGER) {
+    map_eager(&prog, pfd, 0);
+    if (dynamic) map_eager(&interp, ifd, prog.nload);
+  } else {
+    map_lazy(&prog, 0);
+    if (dynamic) map_lazy(&interp, 1);
+    count_lazy();
+    { /* hybrid mode: file pages now, as eager; hybrid and --record state (hybrid.c) */
+      struct stat hs[2];
+      memset(hs, 0, sizeof hs);
+      fstat(pfd, &hs[0]);
+      if (ifd >= 0) fstat(ifd, &hs[1]);
+      const char *hp[2] = {path, dynamic ? prog.interp : ""};
+      uint64_t hino[2] = {hs[0].st_ino, hs[1].st_ino};
+      char hm[sizeof pw.shm->message] = {0};
+      long hr = pw_hybrid_premap(pfd, ifd);
+      if (hr < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot map the file pages of %s: %s", path, strerror((int)-hr));
+      hr = pw_hybrid_setup(pargv, pargc, hp, hino, hm, sizeof hm);
+      if (hr) fail((int)hr, "%s", hm);
+    }
+  }
+  pw.shm->segments = (uint32_t)(prog.nload + (dynamic ? interp.nload : 0));
+  close(pfd);
+  if (ifd >= 0) close(ifd);
+  if (pw.mode == PW_LOADER_MODE_EAGER) { munmap((void *)prog.view, prog.size); if (dynamic) munmap((void *)interp.view, interp.size); }
+
+  /* ---- 5. the initial stack ---- */
+  int envc = 0;
+  while (envp[envc]) envc++;
+  Elf64_auxv_t *aux_in = (Elf64_auxv_t *)(envp + envc + 1);
+  static uint64_t auxv[2 * 48];
+  int na = 0;
+  unsigned char *sp = (unsigned char *)__builtin_frame_address(0) - 65536;
+  sp = (unsigned char *)((uint64_t)sp & ~15UL);
+  sp -= 16;
+  unsigned char *rnd = sp;
+  if (getrandom(rnd, 16, 0) != 16) fail(PW_LOADER_ERR_MAP_FAILED, "getrandom: %s", strerror(errno));
+  const char *plat = (const char *)getauxval(AT_PLATFORM);
+  if (!plat) plat = "x86_64";
+  size_t pl = strlen(plat) + 1;
+  sp -= pl;
+  memcpy(sp, plat, pl);
+  char *platform = (char *)sp;
+#define AUX(t, v) do { auxv[na++] = (t); auxv[na++] = (uint64_t)(v); } while (0)
+  AUX(AT_SYSINFO_EHDR, getauxval(AT_SYSINFO_EHDR));
+  AUX(AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ));
+  AUX(AT_HWCAP, getauxval(AT_HWCAP));
+  AUX(AT_PAGESZ, PW_PAGE);
+  AUX(AT_CLKTCK, getauxval(AT_CLKTCK));
+  AUX(AT_PHDR, prog.phdr_vaddr + prog.bias);
+  AUX(AT_PHENT, 56);
+  AUX(AT_PHNUM, prog.phnum);
+  AUX(AT_BASE, dynamic ? interp.lo + interp.bias : 0);
+  AUX(AT_FLAGS, 0);
+  AUX(AT_ENTRY, prog.entry + prog.bias);
+  AUX(AT_UID, getuid());
+  AUX(AT_EUID, geteuid());
+  AUX(AT_GID, getgid());
+  AUX(AT_EGID, getegid());
+  AUX(AT_SECURE, 0);
+  AUX(AT_RANDOM, rnd);
+  AUX(AT_HWCAP2, getauxval(AT_HWCAP2));
+  AUX(AT_EXECFN, path);
+  AUX(AT_PLATFORM, platform);
+  for (Elf64_auxv_t *a = aux_in; a->a_type != AT_NULL; a++) /* pass through what we do not know */
+    if (a->a_type == 27 /* AT_RSEQ_FEATURE_SIZE */ || a->a_type == 28 /* AT_RSEQ_ALIGN */) AUX(a->a_type, a->a_un.a_val);
+  AUX(AT_NULL, 0);
+  uint64_t words = 1 + (uint64_t)pargc + 1 + (uint64_t)envc + 1 + (uint64_t)na;
+  uint64_t *st = (uint64_t *)((uint64_t)(sp - words * 8) & ~15UL);
+  uint64_t *w = st;
+  *w++ = (uint64_t)pargc;
+  for (int k = 0; k < pargc; k++) *w++ = (uint64_t)pargv[k];
+  *w++ = 0;
+  for (int k = 0; k < envc; k++) *w++ = (uint64_t)envp[k];
+  *w++ = 0;
+  memcpy(w, auxv, (size_t)na * 8);
+
+  /* tell the kernel about the program's layout: brk after the program's image, its argv, env, auxv */
+  {
+    struct prctl_mm_map_ m;
+    memset(&m, 0, sizeof m);
+    uint64_t code_lo = 0, code_hi = 0, data_lo = 0, data_hi = 0;
+    for (int k = 0; k < prog.nload; k++) {
+      uint64_t v = prog.load[k].vaddr + prog.bias;
+      if ((prog.load[k].flags & PF_X) && !code_lo) { code_lo = v; code_hi = v + prog.load[k].filesz; }
+      if (prog.load[k].flags & PF_W) { if (!data_lo) data_lo = v; data_hi = v + prog.load[k].filesz; }
+    }
+    if (!data_lo) { data_lo = data_hi = prog.hi + prog.bias; }
+    uint64_t r = 0;
+    getrandom(&r, sizeof r, 0);
+    m.start_code = code_lo; m.end_code = code_hi > code_lo ? code_hi : code_lo + 1;
+    m.start_data = data_lo; m.end_data = data_hi;
+    m.start_brk = m.brk = prog.hi + prog.bias + ((r & 0x3ffff) << 12); /* randomized within 1 GiB, as the kernel does */
+    m.start_stack = (uint64_t)st;
+    m.arg_start = (uint64_t)pargv[0];
+    m.arg_end = (uint64_t)pargv[pargc - 1] + strlen(pargv[pargc - 1]) + 1;
+    if (m.arg_end <= m.arg_start) m.arg_end = m.arg_start + strlen(pargv[0]) + 1; /* #! expanded: not contiguous */
+    m.env_start = envc ? (uint64_t)envp[0] : m.arg_end;
+    m.env_end = envc ? (uint64_t)envp[envc - 1] + strlen(envp[envc - 1]) + 1 : m.arg_end;
+    m.auxv = auxv; m.auxv_size = (uint32_t)(na * 8);
+    m.exe_fd = (uint32_t)-1;
+    int exe_fd = geteuid() == 0 ? take_exe_file(path) : -1; /* /proc/self/exe -> the program */
+    if (exe_fd >= 0) m.exe_fd = (uint32_t)exe_fd;
+    if (prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof m, 0) < 0 && exe_fd >= 0) {
+      m.exe_fd = (uint32_t)-1; /* try again without the exe change */
+      if (prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof m, 0) < 0 && getenv("PAGEWISE_LOADER_DEBUG"))
+        fprintf(stderr, "pagewise-loader: PR_SET_MM_MAP: %s (brk stays after the loader)\n", strerror(errno));
+    } else if (getenv("PAGEWISE_LOADER_DEBUG") && m.exe_fd == (uint32_t)-1) {
+      fprintf(stderr, "pagewise-loader: /proc/self/exe stays the loader\n");
+    }
+    if (exe_fd >= 0) close(exe_fd);
+  }
+
+  /* ---- 7a. the demand pager ---- */
+  pw.loader_lo = (uint64_t)__executable_start;
+  pw.loader_hi = (uint64_t)etext;
+  if (pw.mode == PW_LOADER_MODE_DEMAND && pw.via == PW_LOADER_VIA_UFFD) { setup_uffd(); start_pager(); }
+
+  /* ---- 6. what the program inherits: signals (handled -> default), mask, no rseq ---- */
+  for (int sig = 1; sig <= 64; sig++) {
+    struct kact old;
+    if (sig == SIGKILL || sig == SIGSTOP || (sig == SIGSYS && pw.passthrough)) continue;
+    if (sys_rt_sigaction(sig, NULL, &old, 8) < 0) continue;
+    if (old.handler != SIG_IGN && old.handler != SIG_DFL) {
+      struct kact dfl = {0};
+      sys_rt_sigaction(sig, &dfl, NULL, 8);
+    }
+  }
+  if (pw.mode != PW_LOADER_MODE_EAGER) { /* demand or hybrid */
+    struct kact act = {.flags = SA_SIGINFO | PW_SA_RESTORER | SA_ONSTACK, .restorer = (void *)pw_restore_rt, .mask = 0};
+    if (pw.via == PW_LOADER_VIA_SIGNAL) {
+      pw.altstack_size = 64 * 1024;
+      pw.altstack = mmap(NULL, pw.altstack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (pw.altstack == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot allocate the signal stack: %s", strerror(errno));
+      stack_t ss = {.ss_sp = pw.altstack, .ss_size = pw.altstack_size, .ss_flags = 0};
+      if (sigaltstack(&ss, NULL) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "sigaltstack: %s", strerror(errno));
+      act.handler = (void *)pw_segv_handler;
+      if (sys_rt_sigaction(SIGSEGV, &act, NULL, 8) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the SIGSEGV handler");
+    }
+    act.handler = (void *)pw_sys_handler;
+    act.flags &= ~(unsigned long)SA_ONSTACK;
+    if (sys_rt_sigaction(SIGSYS, &act, NULL, 8) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the SIGSYS handler");
+  }
+  if (&__rseq_size && __rseq_size > 0) {
+    void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+    sys_rseq(area, __rseq_size < 32 ? 32 : __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053);
+  }
+
+  /* ---- 7b. the kernel-touch guard ---- */
+  if (pw.mode != PW_LOADER_MODE_EAGER) { /* demand or hybrid */
+    char msg[sizeof pw.shm->message];
+    int code = pw_install_filter(msg, sizeof msg);
+    if (code) fail(code, "%s", msg);
+    pw.guard = 1;
+  }
+  /* ======== POINT OF NO RETURN: the filter cannot be removed; from here failures are the program's ======== */
+  sys_rt_sigprocmask(SIG_SETMASK, &saved_mask, NULL, 8);
+  __atomic_store_n(&pw.shm->state, PW_LOADER_STATE_RUNNING, __ATOMIC_RELEASE);
+  if (pw.shm != &fallback_shm) { /* keep the page mapped: the pager's counters live there */ }
+  jump((uint64_t)st, dynamic ? interp.entry + interp.bias : prog.entry + prog.bias);
+}

@@ -1,0 +1,186 @@
+/**
+ * The loader against the direct run: every program gives the same stdout and the same exit status (or
+ * dies by the same signal) through `pagewise run` in eager mode and in demand mode via both the SIGSEGV
+ * handler and userfaultfd. The self-checking fixtures (test/fixtures/programs/loader-*.c, built static,
+ * static-pie and dynamic) print PASS only when their own checks hold.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN_REL, NATIVE, ROOT, needs, packageCopyForUser, runAsUser, runBin, unprivilegedSkip, which } from '../helpers/cli.js';
+
+const MODES: string[][] = [['--mode', 'eager'], ['--mode', 'demand', '--via', 'signal'], ['--mode', 'demand', '--via', 'uffd']];
+const W = (name: string) => join(NATIVE, 'workloads', name);
+const FIX = (name: string) => join(NATIVE, 'loader-fixtures', name);
+
+function direct(argv: string[], input?: string) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', input, maxBuffer: 64 << 20 });
+  return { stdout: r.stdout, code: r.signal ? 128 + (({ SIGSEGV: 11, SIGABRT: 6, SIGKILL: 9, SIGBUS: 7 } as Record<string, number>)[r.signal] ?? 0) : r.status };
+}
+
+function loaded(mode: string[], argv: string[], input?: string) {
+  return runBin(['run', ...mode, '--', ...argv], { input });
+}
+
+/** Same stdout and status as the direct run, in every mode; `filter` drops lines that legitimately differ. */
+function sameAsDirect(argv: string[], opts: { input?: string; filter?: (s: string) => string } = {}) {
+  const f = opts.filter ?? ((s: string) => s);
+  const d = direct(argv, opts.input);
+  for (const mode of MODES) {
+    const l = loaded(mode, argv, opts.input);
+    assert.equal(l.code, d.code, `${mode.join(' ')} ${argv.join(' ')}: status ${l.code} vs direct ${d.code}; stderr: ${l.stderr}`);
+    assert.equal(f(l.stdout), f(d.stdout), `${mode.join(' ')} ${argv.join(' ')}: stdout differs`);
+  }
+  return d;
+}
+
+const busybox = needs('busybox', 'busybox-static');
+test('busybox echo', { skip: busybox }, () => { sameAsDirect(['/bin/busybox', 'echo', 'hello', 'world']); });
+test('busybox sort reads stdin', { skip: busybox }, () => { sameAsDirect(['/bin/busybox', 'sort'], { input: 'pear\napple\nfig\n' }); });
+test('busybox sha256sum of a file', { skip: busybox }, () => {
+  const d = sameAsDirect(['/bin/busybox', 'sha256sum', '/etc/services']);
+  assert.match(d.stdout, /^[0-9a-f]{64} {2}\/etc\/services\n$/);
+});
+test('busybox sh -c arithmetic', { skip: busybox }, () => assert.equal(sameAsDirect(['/bin/busybox', 'sh', '-c', 'echo $((1+2))']).stdout, '3\n'));
+test('busybox wc reads stdin', { skip: busybox }, () => { sameAsDirect(['/bin/busybox', 'wc'], { input: 'a b c\nd e\n' }); });
+test('busybox false exits 1', { skip: busybox }, () => assert.equal(sameAsDirect(['/bin/busybox', 'false']).code, 1));
+test('/bin/ls -la / (dynamic, PIE)', () => {
+  sameAsDirect(['/bin/ls', '-la', '/'], { filter: (s) => s.split('\n').filter((l) => !/ (tmp|proc|sys|run|dev|root|work)$/.test(l)).join('\n') });
+});
+test('python3 -c', { skip: needs('python3') }, () => assert.equal(sameAsDirect(['/usr/bin/python3', '-c', 'print(sum(range(10**6)))']).stdout, '499999500000\n'));
+test('sqlite3 :memory:', { skip: needs('sqlite3') }, () =>
+  assert.equal(sameAsDirect(['/usr/bin/sqlite3', ':memory:', 'create table t(x); insert into t values (1),(2),(39); select sum(x) from t;']).stdout, '42\n'));
+
+test('workloads: same output and status', () => {
+  sameAsDirect([W('exitnow')]);
+  sameAsDirect([W('seqscan'), '2048']);
+  sameAsDirect([W('randtouch'), '1024', '3000']);
+  sameAsDirect([W('stride'), '1024', '3']);
+  sameAsDirect([W('mallocheavy'), '200']);
+  sameAsDirect([W('mmapread'), '/etc/services']);
+  sameAsDirect([W('threads'), '4', '64']);
+  sameAsDirect([W('counter'), '2']);
+});
+
+test('nullderef and writetext die by SIGSEGV in every mode', () => {
+  for (const w of ['nullderef', 'writetext']) {
+    const d = direct([W(w)]);
+    assert.equal(d.code, 139, `${w} direct`);
+    for (const mode of MODES) assert.equal(loaded(mode, [W(w)]).code, 139, `${w} ${mode.join(' ')}`);
+  }
+});
+
+for (const kind of ['static', 'pie', 'dyn']) {
+  test(`fixture loader-ownsegv-${kind}: the program's own SIGSEGV handler works`, () => {
+    for (const mode of MODES) {
+      const r = loaded(mode, [FIX(`loader-ownsegv-${kind}`)]);
+      assert.equal(r.stdout, 'PASS\n', `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.code, 0);
+    }
+  });
+  test(`fixture loader-readbss-${kind}: kernel-touched pages work in every mode`, () => {
+    const d = direct([FIX(`loader-readbss-${kind}`), '/etc/services']);
+    assert.match(d.stdout, /PASS \d+/);
+    for (const mode of MODES) {
+      const r = loaded(mode, [FIX(`loader-readbss-${kind}`), '/etc/services']);
+      assert.equal(r.stdout, d.stdout, `${mode.join(' ')}: ${r.stderr}`);
+    }
+  });
+  test(`fixture loader-fork-${kind}: a child forked early sees the whole image`, () => {
+    for (const mode of MODES) {
+      const r = loaded(mode, [FIX(`loader-fork-${kind}`)]);
+      assert.equal(r.stdout, 'PASS\n', `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
+    }
+  });
+  test(`fixture loader-auxv-${kind}: every required AT_ entry, stack alignment, brk`, () => {
+    for (const mode of MODES) {
+      const p = FIX(`loader-auxv-${kind}`);
+      const r = loaded(mode, [p, p]);
+      assert.match(r.stdout, /\nPASS\n$/, `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
+    }
+  });
+}
+
+test('demand mode really maps on demand: faults handled, fewer pages than eager', () => {
+  const stats = (mode: string[]) => {
+    const r = runBin(['run', ...mode, '--stats=json', '--', W('seqscan'), '512']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stderr.trim().split('\n').pop()!);
+  };
+  const eager = stats(['--mode', 'eager']);
+  assert.equal(eager.loader.faultsHandled, 0);
+  assert.ok(eager.loader.pagesMapped > 512, `eager maps the whole bss (${eager.loader.pagesMapped})`);
+  for (const via of ['signal', 'uffd']) {
+    const d = stats(['--mode', 'demand', '--via', via]);
+    assert.ok(d.loader.faultsHandled >= 512, `${via}: ${d.loader.faultsHandled} faults for 512 touched pages`);
+    assert.ok(d.loader.pagesMapped < d.loader.lazyPagesAtStart, `${via}: mapped ${d.loader.pagesMapped} of ${d.loader.lazyPagesAtStart}`);
+    assert.ok(d.minorFaults > 0 && d.maxRssKiB > 0 && d.wallMs > 0);
+  }
+});
+
+test('--stats text names every figure', () => {
+  const r = runBin(['run', '--mode', 'demand', '--stats', '--', W('exitnow')]);
+  assert.equal(r.code, 0);
+  for (const k of ['wall', 'user', 'sys', 'max RSS', 'minor faults', 'major faults', 'pages mapped by loader', 'faults handled by loader']) {
+    assert.match(r.stderr, new RegExp(`^${k} +\\S`, 'm'), k);
+  }
+});
+
+test('unprivileged: every mode as an ordinary user (uffd user-mode-only + guard)', { skip: unprivilegedSkip() }, () => {
+  const root = packageCopyForUser();
+  const bin = join(root, BIN_REL);
+  for (const mode of MODES) {
+    const r = runAsUser(['node', bin, 'run', ...mode, '--stats=json', '--', '/bin/busybox', 'sh', '-c', 'echo $((6*7))']);
+    assert.equal(r.stdout, '42\n', `${mode.join(' ')}: ${r.stderr}`);
+    const s = JSON.parse(r.stderr.trim().split('\n').pop()!);
+    if (mode.includes('uffd')) assert.equal(s.loader.uffdKernelFaults, false, 'unprivileged uffd sees user faults only');
+    const fx = join(root, 'native', 'build', 'loader-fixtures', 'loader-readbss-static');
+    const rb = runAsUser(['node', bin, 'run', ...mode, '--', fx, '/etc/services']);
+    assert.match(rb.stdout, /PASS \d+/, `${mode.join(' ')} readbss: ${rb.stdout}${rb.stderr}`);
+  }
+});
+
+test('unprivileged (setpriv to nobody): uffd falls back to user-mode-only with the guard', {
+  skip: process.getuid?.() !== 0 ? 'needs root to drop to nobody' : which('setpriv') ? false : 'setpriv missing (util-linux)',
+}, () => {
+  const bin = join(ROOT, BIN_REL);
+  const drop = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'run'];
+  for (const mode of MODES) {
+    const r = spawnSync(drop[0], [...drop.slice(1), ...mode, '--stats=json', '--', FIX('loader-readbss-static'), '/etc/services'], { encoding: 'utf8', cwd: '/' });
+    assert.match(r.stdout, /PASS \d+/, `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
+    const s = JSON.parse(r.stderr.trim().split('\n').pop()!);
+    if (mode.includes('uffd')) {
+      assert.equal(s.loader.uffdKernelFaults, false, 'unprivileged uffd sees user faults only');
+      assert.ok(s.loader.guardTraps > 0, 'the guard pre-faulted the kernel-touched buffers');
+    }
+    if (mode.includes('demand') && !busybox) {
+      // busybox re-executes /proc/self/exe for the pipeline's applets: unprivileged that names the loader
+      const p = spawnSync(drop[0], [...drop.slice(1), ...mode, '--', '/bin/busybox', 'sh', '-c', 'echo b a | tr " " "\\n" | sort | tr "\\n" " "'], { encoding: 'utf8', cwd: '/' });
+      assert.equal(p.stdout, 'a b ', `${mode.join(' ')}: ${p.stderr}`);
+    }
+  }
+});
+
+test('children: pipelines, nested shells and exec\'d programs of a loaded shell (they run through the loader)', { skip: busybox }, () => {
+  sameAsDirect(['/bin/busybox', 'sh', '-c', 'echo b a | tr " " "\\n" | sort | tr "\\n" " "; /bin/busybox sh -c "echo nested $((2*21))"; /bin/ls / >/dev/null && echo ls-ok; /nonexistent-cmd 2>/dev/null; echo rc=$?']);
+});
+test('children: python3 subprocess (vfork + exec, handlers reset in the child)', { skip: needs('python3') }, () => {
+  sameAsDirect(['/usr/bin/python3', '-c', 'import subprocess; print(subprocess.run(["/bin/echo", "sub"], capture_output=True).stdout, subprocess.run("echo $((3*3)) | cat", shell=True, capture_output=True).stdout)']);
+});
+test('/proc/self/exe names the program when the loader may change it (root)', { skip: process.getuid?.() !== 0 ? 'PR_SET_MM_MAP exe_fd needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN' : busybox }, () => {
+  const d = sameAsDirect(['/bin/busybox', 'sh', '-c', 'readlink /proc/$$/exe']);
+  assert.match(d.stdout, /busybox\n$/);
+});
+
+test('demand mode pages the interpreter too (dynamic /bin/true: program + ld.so segments, all lazy)', { skip: needs('readelf', 'binutils') }, () => {
+  const loads = (f: string) => spawnSync('readelf', ['-lW', f], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^\s+LOAD\s/.test(l)).length;
+  const interp = /Requesting program interpreter: (\S+)\]/.exec(spawnSync('readelf', ['-lW', '/bin/true'], { encoding: 'utf8' }).stdout)![1];
+  for (const via of ['signal', 'uffd']) {
+    const r = runBin(['run', '--mode', 'demand', '--via', via, '--stats=json', '--', '/bin/true']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stderr.trim().split('\n').pop()!);
+    assert.equal(s.loader.segments, loads('/bin/true') + loads(interp), `${via}: segments of program and interpreter`);
+    assert.ok(s.loader.faultsHandled > 0 && s.loader.pagesMapped < s.loader.lazyPagesAtStart, `${via}: ${JSON.stringify(s.loader)}`);
+  }
+});
