@@ -10,6 +10,10 @@
  *    b. pw_hybrid_setup: the predictor (struct pw_predictor, in `hy` below), the prefetch bitmap (one bit
  *       per page of the segments, mmap()ed), the --record file (opened 0600, moved to fd >= 1000 so the
  *       program's own fds do not meet it, close-on-exec), its header and one REGION_ADD per segment.
+ *    c. (in b) the exit trap: a seccomp filter of its own that traps exit_group / exit from the loaded
+ *       code, and mmap(PROT_EXEC) from the interpreter (after which the new range's exits are trapped
+ *       too: pw_hybrid_after_syscall). Installing it is harmless to the loader's own failures before the
+ *       jump (the loader's text is in none of the trapped ranges).
  * 3. Per fault the pager handled (pw_hybrid_fault: from the SIGSEGV handler after it mapped the faulting
  *    page, or from the userfaultfd thread), under the spin lock: the FAULT record; then (hybrid) the
  *    predictor's proposal (up to --pages - 1 pages; adaptive up to 64), each proposed page that is lazy
@@ -64,6 +68,7 @@ struct pw_hybrid {
   int owner;                  /* pid of the loaded process: the only one that predicts, records, accounts */
   int lock;                   /* 0 free, else the tid of the holder */
   int done;                   /* the exit accounting ran */
+  uint64_t lost;              /* faults not recorded (nested), written as a LOST record at the next chance */
   struct pw_predictor pred;   /* pw_predict's state (native/common/predict.h) */
   uint8_t *bitmap;            /* one bit per page of pw.seg[] (base[i] = bit of seg i's first page) */
   uint64_t base[PW_MAX_SEGS + 1];
@@ -345,12 +350,14 @@ void pw_hybrid_fault(uint64_t addr, void *ucv) {
   if ((int)sys_getpid() != hy.owner) return;
   int tid = (int)sys_gettid();
   if (!lock_take(tid)) {
-    if (hy.rec_fd >= 0) pw_tw_lost(&hy.tw, (uint32_t)tid, now_ns(CLOCK_MONOTONIC_) - hy.t0, 1); /* cannot happen nested: see contract */
+    __atomic_fetch_add(&hy.lost, 1, __ATOMIC_RELAXED); /* nested on this thread, the writer mid-record: a LOST record later */
     return;
   }
   if (hy.done) { lock_give(); return; }
   uint64_t t = hy.rec_fd >= 0 ? now_ns(CLOCK_MONOTONIC_) - hy.t0 : 0;
   if (hy.rec_fd >= 0) {
+    uint64_t lost = __atomic_exchange_n(&hy.lost, 0, __ATOMIC_RELAXED);
+    if (lost) pw_tw_lost(&hy.tw, (uint32_t)tid, t, lost);
     uint64_t ip = 0;
     uint32_t access = PW_FAULT_ACCESS_UNKNOWN;
     if (ucv) {
@@ -442,7 +449,9 @@ void pw_hybrid_exit(long nr) {
     }
   }
   if (hy.rec_fd >= 0) {
-    long e = pw_tw_end(&hy.tw, now_ns(CLOCK_MONOTONIC_) - hy.t0);
+    uint64_t t = now_ns(CLOCK_MONOTONIC_) - hy.t0, lost = __atomic_exchange_n(&hy.lost, 0, __ATOMIC_RELAXED);
+    if (lost) pw_tw_lost(&hy.tw, (uint32_t)tid, t, lost);
+    long e = pw_tw_end(&hy.tw, t);
     if (e < 0 && pw.shm) pw.shm->record_errno = (uint32_t)-e;
     __atomic_fetch_or(&pw.shm->prefetch_flags, PW_LOADER_RECORD_ENDED, __ATOMIC_RELEASE);
   }

@@ -218,6 +218,23 @@ static void fail_line(const char *what, uint64_t page, long err) {
   pw_puts(2, what); pw_puts(2, pw_errname(err)); pw_puts(2, "\n");
 }
 
+/*
+ * A page found already mapped (r == 0) is usually a genuine violation (a write to text), but with
+ * several threads it can also be a race: this thread faulted while the page was unmapped, and another
+ * thread (or a prefetch) mapped it before this handler looked. Resetting SIGSEGV then would kill the
+ * next lazy fault of any thread. So a thread retries such a fault once: the instruction runs again,
+ * and if it faults again at the same address the fault is genuine. One slot per thread (tid modulo
+ * the table size; a collision only costs one extra retry).
+ */
+static uint64_t retry_slot[256];
+static int race_retry(uint64_t a) {
+  uint64_t *slot = &retry_slot[(uint64_t)sys_gettid() & 255];
+  uint64_t key = a | 1; /* never 0, so an empty slot matches nothing */
+  if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key) { __atomic_store_n(slot, 0, __ATOMIC_RELAXED); return 0; }
+  __atomic_store_n(slot, key, __ATOMIC_RELAXED);
+  return 1;
+}
+
 void pw_segv_handler(int sig, void *infov, void *uc) {
   (void)sig; (void)uc;
   siginfo_t *si = infov;
@@ -234,6 +251,7 @@ void pw_segv_handler(int sig, void *infov, void *uc) {
     if (r == 1) { add(&pw.shm->faults, 1); pw_hybrid_fault(a, uc); return; }
     if (r == -11) { pw_syscall0(__NR_sched_yield); return; }
     if (r < 0) fail_line(" on first touch: ", page, r);
+    if (r == 0 && race_retry(a)) return;
   }
   /* genuine: let the instruction fault again with no handler, as in a direct run */
   segv_default();
@@ -354,7 +372,12 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
       exec_through_loader((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
       break;
     case __NR_execveat: prefault_str(a[1]); prefault_strvec(a[2]); prefault_strvec(a[3]); break;
-    case __NR_mprotect: case __NR_munmap: case __NR_madvise: case __NR_mremap: case __NR_mmap:
+    case __NR_mmap:
+      /* only MAP_FIXED (0x10) can replace lazy pages; a mere hint (or NULL) never lands on the
+       * reservations, which are mappings the kernel will not place over */
+      if (!(a[3] & 0x10)) break;
+      /* fall through */
+    case __NR_mprotect: case __NR_munmap: case __NR_madvise: case __NR_mremap:
       /* the program changes its own image: make its lazy pages real first, so the change applies to
        * the contents a direct run would have (a PROT_NONE reservation turned readable would read 0) */
       pw_prefault(a[0], a[1]); break;
