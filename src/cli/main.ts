@@ -15,11 +15,24 @@ type Loader = () => Promise<{ command: Command }>;
 /** name -> [summary, loader]. The summary is here so `pagewise --help` loads no command module. */
 export const COMMANDS: Record<string, [string, Loader]> = {
   // inspect
+  elf: ['ELF headers as objdump -p shows them (and Mach-O load commands)', () => import('./commands/elf.js')],
+  maps: ['the address space of a process, as FreeBSD procstat -v shows it', () => import('./commands/maps.js')],
+  auxv: ['the auxiliary vector of a process or a dump, as procstat -x shows it', () => import('./commands/auxv.js')],
   // load
+  run: ['run a program through pagewise\'s own ELF loader, eager or demand-paged', () => import('./commands/run.js')],
   // trace
+  trace: ['record every page fault and region change of a program into a trace file', () => import('./commands/trace.js')],
+  show: ['print the region map and fault summary of a trace', () => import('./commands/show.js')],
+  report: ['write a self-contained HTML report of a trace', () => import('./commands/report.js')],
   // checkpoint
+  ckpt: ['checkpoint a running program (libckpt.so); inspect and verify images', () => import('./commands/ckpt.js')],
+  restart: ['bring a checkpointed program back from its image (myrestart)', () => import('./commands/restart.js')],
   // measure
+  bench: ['benchmark direct execve against every loading mode and predictor, with statistics', () => import('./commands/bench.js')],
+  predict: ['replay a trace\'s faults through the prefetch predictors: faults saved, pages wasted', () => import('./commands/predict.js')],
+  stat: ['ministat: summary, plot and Student\'s t comparison of columns of numbers', () => import('./commands/stat.js')],
   // tour
+  tour: ['the main job on the bundled workloads, each step explained, with a report to open', () => import('./commands/tour.js')],
 };
 
 const VERSION = '0.1.0';

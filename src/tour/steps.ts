@@ -63,7 +63,7 @@ export const STEPS: Step[] = [
   {
     part: 'Trace',
     title: 'The region map of that trace',
-    explain: 'One line per region: X for a page that faulted at least once, . for one that never did. The strided scan shows as a regular pattern in the bss.',
+    explain: 'One line per region: X for a page that faulted at least once, . for one that never did (a big region is drawn in cells of several pages). The table below it says how many of each region\'s pages were touched: the strided scan touched every 4th page of the first 2048 of its 256 MiB bss array.',
     argv: ['show', '{DIR}/stride.pwtrace'],
   },
   {
