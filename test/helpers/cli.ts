@@ -63,7 +63,9 @@ export function unprivilegedSkip(): string | false {
 /** Run argv as TEST_USER when root (runuser), else as ourselves. */
 export function runAsUser(argv: string[], opts: SpawnSyncOptions = {}) {
   const full = process.getuid?.() === 0 ? ['runuser', '-u', TEST_USER, '--', ...argv] : argv;
-  const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000, ...opts });
+  // The checkout may sit in a directory the test user cannot enter (CI clones into a mktemp -d):
+  // start in /tmp unless the test chose a directory, as a user's shell always has a usable cwd.
+  const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000, cwd: '/tmp', ...opts });
   return { code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
 }
 
