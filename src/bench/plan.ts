@@ -15,6 +15,7 @@ export const BENCH_WORKLOADS: Record<string, string[]> = {
   stride: ['16384', '8'], // every 8th page of 64 MiB, twice
   mallocheavy: ['20000'],
   mmapread: ['16'],
+  sparsedata: ['64'], // one read every 64 pages of a 16 MiB initialized array
   exitnow: [],
 };
 

@@ -1,7 +1,7 @@
 /**
  * `pagewise predict` on real traces: the bundled workloads traced with `pagewise trace` (perf), then
- * replayed. seqscan: adaptive cuts the handled faults >= 8x; randtouch (random touches, then a scan of
- * every page): adaptive wastes < 10% of what it prefetches. The replayed fault count equals the
+ * replayed. seqscan: adaptive cuts the handled faults >= 8x; randtouch (purely random touches): adaptive
+ * wastes < 10% of what it prefetches, or prefetches next to nothing (under 1% of the faults). The replayed fault count equals the
  * trace's own FAULT records (the predict side reads the same trace the tracer wrote).
  */
 import { test } from 'node:test';
@@ -30,7 +30,8 @@ test('real workloads: adaptive >= 8x fewer faults on seqscan, < 10% waste on ran
     }
     const rnd = traceAndPredict(dir, 'randtouch', ['8192', '2048']);
     for (const row of rnd.rows.filter((r) => r.predictor === 'adaptive')) {
-      assert.ok(row.prefetched > 0 && row.wastePct < 10, `randtouch adaptive P=${row.pages}: ${row.wastePct}% of ${row.prefetched}`);
+      const ok = row.wastePct < 10 || row.prefetched <= 0.01 * row.demandFaults;
+      assert.ok(ok, `randtouch adaptive P=${row.pages}: ${row.wastePct}% of ${row.prefetched} wasted, ${row.demandFaults} faults`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
