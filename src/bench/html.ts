@@ -56,15 +56,21 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;paddin
 table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 td:first-child,th:first-child{text-align:left}.row{display:flex;gap:2em;flex-wrap:wrap}
 li.found{margin:.4em 0}li.none{color:#666;margin:.4em 0}</style></head>
-<body><h1>pagewise bench</h1>
+<body><h1>pagewise bench</h1><pre id="script-errors" hidden></pre>
+<script>
+// Any script error on this page (a syntax error in a later block too) shows here, for a person and for the test.
+window.addEventListener('error', function (e) {
+  var el = document.getElementById('script-errors');
+  el.hidden = false;
+  el.textContent += 'script error: ' + e.message + ' ';
+});
+</script>
 <p>${esc(run.startedAt)} · Linux ${esc(run.host.kernel)} · ${run.host.cpus} CPUs · ${run.runsPerConfig} runs per configuration, each in a fresh process, after a warm-up run, shuffled per round.
 Comparisons: Student's t at ${level.toFixed(1)}% confidence against direct execve measured in the same run.</p>
 <h2>Findings</h2><ul>${finds}</ul>
 ${sections.join('\n')}
 <script>${assets.uplotJs}</script>
 <script>
-window.__errors = [];
-window.addEventListener('error', function (e) { window.__errors.push(String(e.message)); });
 (function () {
   var plots = ${data};
   plots.forEach(function (p) {
