@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // bench/loader.mjs: what loading through pagewise costs, against the direct run, measured in one run.
-//   node bench/loader.mjs [--runs N]      (needs npm run build; figures go to docs/loader.md)
+//   node bench/loader.mjs [--runs N] [--loader PATH]   (needs npm run build; figures go to docs/loader.md)
 // 1. eager end-to-end: each workload run directly (execve) and through `pagewise-loader --mode eager`,
 //    both under pagewise-exec (fork -> wait4 wall time), interleaved, N runs each, after a warm-up.
 // 2. demand cost per handled fault: marginal wall time per page of the seqscan workload
@@ -18,7 +18,8 @@ import { difference } from '../dist/src/stats/compare.js';
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const B = join(ROOT, 'native', 'build');
 const EXEC = join(B, 'pagewise-exec');
-const LOADER = join(B, 'pagewise-loader');
+const loaderArg = process.argv.indexOf('--loader'); // another build of the loader, to compare (before/after)
+const LOADER = loaderArg > 0 ? process.argv[loaderArg + 1] : join(B, 'pagewise-loader');
 const FLOOR = join(B, 'pagewise-fault-floor');
 const W = (n) => join(B, 'workloads', n);
 const runsArg = process.argv.indexOf('--runs');
@@ -54,7 +55,7 @@ function line(name, xs, ref) {
   return `  ${name.padEnd(26)} median ${s.median.toFixed(3).padStart(9)} ms  min ${s.min.toFixed(3).padStart(9)}  max ${s.max.toFixed(3).padStart(9)}  sd ${s.stddev.toFixed(3)}${cmp}`;
 }
 
-console.log(`pagewise loader bench: ${RUNS} runs each, interleaved, after one warm-up (${new Date().toISOString()})\n`);
+console.log(`pagewise loader bench: ${LOADER}, ${RUNS} runs each, interleaved, after one warm-up (${new Date().toISOString()})\n`);
 console.log('1. eager end-to-end vs direct (goal: within 1.05x)');
 const WORK = {
   exitnow: [W('exitnow')],

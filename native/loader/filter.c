@@ -14,7 +14,8 @@
  * The filter is inherited by every program this one execs and can never be removed, so nothing is
  * trapped unconditionally: only pointers (or the calling code) inside the lazy ranges are.
  *
- * Program: [arch check][loader ip -> allow][dispatch: jeq nr / ja block]...[allow][blocks].
+ * Program: [arch check][loader ip -> allow][dispatch: jeq nr / ja block]...[allow][blocks]; RANGE rules
+ * with the same argument set jump to one shared block.
  * 64-bit ranges are compared as (high word ==, low word in [lo, hi]): ranges are split at 4 GiB lines.
  */
 #define _GNU_SOURCE
@@ -142,8 +143,17 @@ int pw_install_filter(char *msg, size_t msglen) {
     emit(BPF_JMP | BPF_JA, 0, 0, 0);                                 /* patched below */
   }
   ret(SECCOMP_RET_ALLOW);
+  /* RANGE rules with the same argument set share one block (the dispatch table precedes every block,
+   * so the jump stays forward): a shorter program, cheaper for the kernel to check and compile */
+  int shared[64];
+  for (int k = 0; k < 64; k++) shared[k] = -1;
   for (int r = 0; r < nr; r++) {
     int ja = dispatch + 2 * r + 1;
+    if (rules[r].kind == RANGE && rules[r].args < 64 && shared[rules[r].args] >= 0) {
+      if (ja < MAXI) prog[ja].k = (uint32_t)(shared[rules[r].args] - (ja + 1));
+      continue;
+    }
+    if (rules[r].kind == RANGE && rules[r].args < 64) shared[rules[r].args] = n;
     if (ja < MAXI) prog[ja].k = (uint32_t)(n - (ja + 1));
     if (rules[r].nr == SYS_rt_sigaction) {
       /* SIGSYS stays the guard's in every process of the tree: the handler keeps the program's wish */

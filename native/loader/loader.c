@@ -19,12 +19,16 @@
  *    program's), 16-byte aligned; tell the kernel where the program's brk, argv, env and auxv are
  *    (prctl PR_SET_MM_MAP: needs no privilege; on refusal brk stays after the loader, see docs).
  * 6. Restore what the program should inherit: signal dispositions (handled -> default, ignored stay
- *    ignored), the signal mask, no rseq registration, none of the loader's fds but the pager's.
+ *    ignored: execve of the loader did it, the loader installs none of its own before), the signal
+ *    mask, no rseq registration, none of the loader's fds but the pager's.
  * 7. Install the demand pager (SIGSEGV handler on an alternate stack, or the uffd thread) and the
  *    kernel-touch guard (seccomp filter + SIGSYS handler, filter.c).  POINT OF NO RETURN: after the
  *    filter is installed nothing can be undone; until then every failure is reported cleanly.
  * 8. State RUNNING; jump to the entry (the interpreter's when dynamic) with rsp at argc and every
- *    other general register zero.
+ *    other general register zero. Eager and privileged, through the handoff stub: it unmaps the
+ *    loader's image and makes /proc/self/exe name the program on the way (prepare_handoff).
+ * The loader links no libc (rt.c is its runtime) and `PAGEWISE_LOADER_TIMING=1` prints the time of
+ * each phase on stderr: its start is paid by every run (docs/loader.md, "Start-up").
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -37,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <link.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -44,6 +49,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "sys.h"
 #include "loader.h"
@@ -54,6 +60,17 @@ extern const ptrdiff_t __rseq_offset __attribute__((weak));
 extern const unsigned int __rseq_size __attribute__((weak));
 
 static struct pw_loader_shm fallback_shm;
+
+/* PAGEWISE_LOADER_TIMING=1: the time of each start-up phase on stderr (docs/loader.md, "Start-up") */
+static int timing;
+static struct timespec t_last;
+static void phase(const char *name) {
+  if (!timing) return;
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  if (name) fprintf(stderr, "pagewise-loader: %-12s %6ld us\n", name, (t.tv_sec - t_last.tv_sec) * 1000000 + (t.tv_nsec - t_last.tv_nsec) / 1000);
+  t_last = t;
+}
 static const char *prog_path = "program";
 
 /* ---- failure before the point of no return: one line in the shared page (and on stderr when no
@@ -109,31 +126,70 @@ static uint64_t max_align(const struct pw_image *im) {
   return a;
 }
 
+/* /proc/self/maps, parsed without stdio (the loader has no libc: rt.c). read_maps reads it whole
+ * into maps_buf; maps_next cuts one line "lo-hi perms offset dev inode [name]" off *p. */
+static char maps_buf[1 << 16];
+static int read_maps(void) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t n = 0;
+  ssize_t r;
+  while (n + 1 < sizeof maps_buf && (r = read(fd, maps_buf + n, sizeof maps_buf - 1 - n)) > 0) n += (size_t)r;
+  close(fd);
+  maps_buf[n] = 0;
+  return 0;
+}
+static int maps_next(char **p, unsigned long *lo, unsigned long *hi, char perms[5], char **name) {
+  while (**p) {
+    char *line = *p, *nl = strchr(line, '\n');
+    if (nl) { *nl = 0; *p = nl + 1; } else *p = line + strlen(line);
+    char *e;
+    *lo = strtoul(line, &e, 16);
+    if (e == line || *e != '-') continue;
+    line = e + 1;
+    *hi = strtoul(line, &e, 16);
+    if (e == line || *e != ' ') continue;
+    line = e + 1;
+    int k = 0;
+    while (k < 4 && line[k] && line[k] != ' ') { perms[k] = line[k]; k++; }
+    perms[k] = 0;
+    for (int field = 0; field < 4; field++) { /* perms, offset, dev, inode */
+      while (*line && *line != ' ') line++;
+      while (*line == ' ') line++;
+    }
+    *name = line;
+    return 1;
+  }
+  return 0;
+}
+
 /* Refuse fixed addresses that meet anything already mapped (the loader above all). */
 static void check_free(const struct pw_image *im) {
-  FILE *f = fopen("/proc/self/maps", "re");
-  if (!f) fail(PW_LOADER_ERR_MAP_FAILED, "cannot read /proc/self/maps: %s", strerror(errno));
-  char line[512];
-  while (fgets(line, sizeof line, f)) {
-    unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx", &lo, &hi) != 2) continue;
+  if (read_maps() < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot read /proc/self/maps: %s", strerror(errno));
+  char *p = maps_buf, perms[5], *name;
+  unsigned long lo, hi;
+  while (maps_next(&p, &lo, &hi, perms, &name)) {
     if (lo < im->hi + im->bias && hi > im->lo + im->bias) {
-      char *name = strchr(line, '/');
-      if (!name) name = strchr(line, '[');
-      if (name) name[strcspn(name, "\n")] = 0;
       int on_loader = (unsigned long)__executable_start >= lo && (unsigned long)__executable_start < hi;
-      fclose(f);
       fail(PW_LOADER_ERR_OVERLAP, "%s: its segments at 0x%lx-0x%lx would land on %s (0x%lx-0x%lx)", im->path,
            (unsigned long)(im->lo + im->bias), (unsigned long)(im->hi + im->bias),
-           on_loader ? "the loader itself" : (name ? name : "an existing mapping"), lo, hi);
+           on_loader ? "the loader itself" : (*name ? name : "an existing mapping"), lo, hi);
     }
   }
-  fclose(f);
 }
 
 static void place(struct pw_image *im, int is_interp) {
   uint64_t span = im->hi - im->lo;
-  if (im->type == ET_EXEC) { im->bias = 0; check_free(im); return; }
+  if (im->type == ET_EXEC) {
+    /* free? one reservation answers it (EEXIST when anything is there); only then read /proc/self/maps
+     * (check_free) to name what is in the way. The reservation is dropped: mapping starts afresh. */
+    im->bias = 0;
+    void *r = mmap((void *)im->lo, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (r == (void *)im->lo) { munmap(r, span); return; }
+    if (r != MAP_FAILED) munmap(r, span); /* a kernel without MAP_FIXED_NOREPLACE put it elsewhere */
+    check_free(im);
+    return;
+  }
   uint64_t align = max_align(im);
   if (!is_interp) {
     for (int tries = 0; tries < 16; tries++) {
@@ -262,11 +318,6 @@ struct kact { void *handler; unsigned long flags; void *restorer; unsigned long 
 extern void pw_restore_rt(void);
 __asm__(".text\n.globl pw_restore_rt\npw_restore_rt:\n\tmov $15, %eax\n\tsyscall\n\thlt\n");
 
-struct prctl_mm_map_ {
-  uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack, arg_start, arg_end, env_start, env_end;
-  uint64_t *auxv; uint32_t auxv_size; uint32_t exe_fd;
-};
-
 static __attribute__((noreturn, noinline)) void jump(uint64_t sp, uint64_t entry) {
   __asm__ volatile("mov %0, %%rsp\n\t"
                    "push %1\n\t"
@@ -282,6 +333,63 @@ static __attribute__((noreturn, noinline)) void jump(uint64_t sp, uint64_t entry
   __builtin_unreachable();
 }
 
+/* The eager handoff (eager mode, privileged): after the jump an eagerly loaded program needs nothing of
+ * the loader, so instead of copying the loader's image to anonymous memory (take_exe_file below: about
+ * 1.7 us per page populated, 25 pages since rt.c, 230 with glibc), the loader leaves it. This stub, copied to a fresh anonymous
+ * page, unmaps the whole loader image (its file mappings and bss), sets the exe file to the program
+ * (PR_SET_MM_MAP again, now with exe_fd: refused while any mapping of the old exe file is left;
+ * PR_SET_MM_EXE_FILE would need CAP_SYS_RESOURCE), closes that fd and jumps as jump() does. A refusal
+ * leaves /proc/self/exe naming the loader, as an unprivileged run does (the layout was already set by
+ * the same call without exe_fd, made in C where its failure can be reported).
+ * Its parameters sit in the same page from PW_HANDOFF_DATA: struct pw_handoff, with a copy of the
+ * prctl_mm_map and of the auxv it points to. */
+#define PW_HANDOFF_DATA 2048
+struct prctl_mm_map_ {
+  uint64_t start_code, end_code, start_data, end_data, start_brk, brk, start_stack, arg_start, arg_end, env_start, env_end;
+  uint64_t *auxv; uint32_t auxv_size; uint32_t exe_fd;
+};
+struct pw_handoff {
+  uint64_t unmap_at, unmap_len, exe_fd, sp, entry, pad[3]; /* offsets 0..63, read by the stub */
+  struct prctl_mm_map_ map;                                /* offset 64 */
+  uint64_t auxv[2 * 48];
+};
+extern const char pw_handoff_code[], pw_handoff_code_end[];
+__asm__(".text\n.globl pw_handoff_code\n.globl pw_handoff_code_end\npw_handoff_code:\n"
+        "\tlea pw_handoff_code+2048(%rip), %rbx\n"
+        "\tmov $11, %eax\n\tmov 0(%rbx), %rdi\n\tmov 8(%rbx), %rsi\n\tsyscall\n"                 /* munmap */
+        "\tmov $157, %eax\n\tmov $35, %edi\n\tmov $14, %esi\n\tlea 64(%rbx), %rdx\n"
+        "\tmov $104, %r10d\n\txor %r8d, %r8d\n\tsyscall\n"                    /* prctl(PR_SET_MM, PR_SET_MM_MAP) */
+        "\tmov $3, %eax\n\tmov 16(%rbx), %rdi\n\tsyscall\n"                                    /* close */
+        "\tmov 24(%rbx), %rsp\n\tpush 32(%rbx)\n"
+        "\txor %eax, %eax\n\txor %ebx, %ebx\n\txor %ecx, %ecx\n\txor %edx, %edx\n"
+        "\txor %esi, %esi\n\txor %edi, %edi\n\txor %ebp, %ebp\n"
+        "\txor %r8d, %r8d\n\txor %r9d, %r9d\n\txor %r10d, %r10d\n\txor %r11d, %r11d\n"
+        "\txor %r12d, %r12d\n\txor %r13d, %r13d\n\txor %r14d, %r14d\n\txor %r15d, %r15d\n"
+        "\tcld\n\tret\npw_handoff_code_end:\n");
+extern const ElfW(Ehdr) __ehdr_start;
+
+/* Prepare the stub page; returns its address, or NULL when it cannot be made (then the caller copies
+ * the loader as before). Failures here are still before the point of no return. */
+static void *prepare_handoff(int exe_fd, uint64_t sp, uint64_t entry, const struct prctl_mm_map_ *m) {
+  uint64_t base = (uint64_t)&__ehdr_start, end = base;
+  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+  for (int k = 0; k < __ehdr_start.e_phnum; k++)
+    if (ph[k].p_type == PT_LOAD && base + PW_PAGE_UP(ph[k].p_vaddr + ph[k].p_memsz) > end) end = base + PW_PAGE_UP(ph[k].p_vaddr + ph[k].p_memsz);
+  _Static_assert(PW_HANDOFF_DATA + sizeof(struct pw_handoff) <= PW_PAGE, "handoff page");
+  _Static_assert(sizeof(struct prctl_mm_map_) == 104 && __builtin_offsetof(struct pw_handoff, map) == 64, "stub offsets");
+  if ((size_t)(pw_handoff_code_end - pw_handoff_code) > PW_HANDOFF_DATA || end <= base || m->auxv_size > sizeof(((struct pw_handoff *)0)->auxv)) return NULL;
+  char *page = mmap(NULL, PW_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return NULL;
+  memcpy(page, pw_handoff_code, (size_t)(pw_handoff_code_end - pw_handoff_code));
+  struct pw_handoff *h = (struct pw_handoff *)(page + PW_HANDOFF_DATA);
+  *h = (struct pw_handoff){.unmap_at = base, .unmap_len = end - base, .exe_fd = (uint64_t)exe_fd, .sp = sp, .entry = entry, .map = *m};
+  memcpy(h->auxv, m->auxv, m->auxv_size);
+  h->map.auxv = h->auxv;
+  h->map.exe_fd = (uint32_t)exe_fd;
+  if (mprotect(page, PW_PAGE, PROT_READ | PROT_EXEC) < 0) { munmap(page, PW_PAGE); return NULL; }
+  return page;
+}
+
 /* /proc/self/exe: the kernel lets a process change its exe file (PR_SET_MM_MAP exe_fd, which needs
  * CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) only when no mapping of the old exe file is left. So, when
  * privileged, replace each of the loader's file mappings by an anonymous copy of itself (mremap over it:
@@ -291,24 +399,17 @@ static int take_exe_file(const char *path) {
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return -1;
   self[n] = 0;
-  FILE *f = fopen("/proc/self/maps", "re");
-  if (!f) return -1;
+  if (read_maps() < 0) return -1;
   struct { unsigned long lo, hi; int prot; } r[32];
   int nr = 0;
-  char line[4600];
-  while (nr < 32 && fgets(line, sizeof line, f)) {
-    unsigned long lo, hi;
-    char perms[8];
-    int off = 0;
-    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &off) < 3 || !off) continue;
-    char *name = line + off;
-    name[strcspn(name, "\n")] = 0;
+  char *p = maps_buf, perms[5], *name;
+  unsigned long lo, hi;
+  while (nr < 32 && maps_next(&p, &lo, &hi, perms, &name)) {
     if (strcmp(name, self) != 0) continue;
     r[nr].lo = lo; r[nr].hi = hi;
     r[nr].prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
     nr++;
   }
-  fclose(f);
   for (int i = 0; i < nr; i++) {
     size_t len = r[i].hi - r[i].lo;
     void *tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -376,6 +477,8 @@ static void usage(void) {
 
 int main(int argc, char **argv, char **envp) {
   /* ---- 1. arguments and the shared page ---- */
+  timing = getenv("PAGEWISE_LOADER_TIMING") != NULL;
+  phase(NULL);
   pw.shm = &fallback_shm;
   pw.uffd = -1;
   const char *path = NULL;
@@ -423,7 +526,10 @@ int main(int argc, char **argv, char **envp) {
   pw.shm->mode = (uint32_t)pw.mode;
   pw.shm->via = (uint32_t)pw.via;
   prog_path = path;
-  {
+  /* the pager's exec_through_loader needs both paths (demand, hybrid, passthrough); an eager program
+   * never meets the pager */
+  int pager_paths = pw.mode != PW_LOADER_MODE_EAGER || pw.passthrough;
+  if (pager_paths) {
     ssize_t n = readlink("/proc/self/exe", pw.loader_path, sizeof pw.loader_path - 1);
     pw.loader_path[n > 0 ? n : 0] = 0;
   }
@@ -441,10 +547,11 @@ int main(int argc, char **argv, char **envp) {
     map_trampoline();
   }
   expand_script(&path, &pargv, &pargc);
-  if (!realpath(path, pw.exe_path)) pw.exe_path[0] = 0;
+  if (pager_paths && !realpath(path, pw.exe_path)) pw.exe_path[0] = 0;
   uint64_t saved_mask = 0;
   sys_rt_sigprocmask(SIG_BLOCK, NULL, &saved_mask, 8);
 
+  phase("args");
   /* ---- 2. check everything ---- */
   static struct pw_image prog, interp;
   int pfd, ifd = -1;
@@ -453,10 +560,12 @@ int main(int argc, char **argv, char **envp) {
   if (dynamic) open_image(&interp, &ifd, prog.interp, 1);
   if (check_only) return 0;
 
+  phase("check");
   /* ---- 3. placement ---- */
   place(&prog, 0);
   if (dynamic) place(&interp, 1);
 
+  phase("place");
   /* ---- 4. mapping ---- */
   if (pw.mode == PW_LOADER_MODE_EAGER) {
     map_eager(&prog, pfd, 0);
@@ -484,6 +593,7 @@ int main(int argc, char **argv, char **envp) {
   if (ifd >= 0) close(ifd);
   if (pw.mode == PW_LOADER_MODE_EAGER) { munmap((void *)prog.view, prog.size); if (dynamic) munmap((void *)interp.view, interp.size); }
 
+  phase("map");
   /* ---- 5. the initial stack ---- */
   int envc = 0;
   while (envp[envc]) envc++;
@@ -535,7 +645,10 @@ int main(int argc, char **argv, char **envp) {
   *w++ = 0;
   memcpy(w, auxv, (size_t)na * 8);
 
+  phase("stack");
   /* tell the kernel about the program's layout: brk after the program's image, its argv, env, auxv */
+  void *handoff = NULL; /* eager, privileged: the stub that leaves the loader's image (prepare_handoff) */
+  int handoff_fd = -1;
   {
     struct prctl_mm_map_ m;
     memset(&m, 0, sizeof m);
@@ -559,33 +672,42 @@ int main(int argc, char **argv, char **envp) {
     m.env_end = envc ? (uint64_t)envp[envc - 1] + strlen(envp[envc - 1]) + 1 : m.arg_end;
     m.auxv = auxv; m.auxv_size = (uint32_t)(na * 8);
     m.exe_fd = (uint32_t)-1;
-    int exe_fd = geteuid() == 0 ? take_exe_file(path) : -1; /* /proc/self/exe -> the program */
+    /* /proc/self/exe -> the program (privileged only). Eager: the handoff stub does it after leaving
+     * the loader's image; otherwise (demand, hybrid, passthrough: the loader's code keeps running in
+     * the program) the image is copied first. */
+    int exe_fd = -1;
+    if (geteuid() == 0) {
+      if (pw.mode == PW_LOADER_MODE_EAGER && !pw.passthrough) {
+        handoff_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (handoff_fd >= 0) handoff = prepare_handoff(handoff_fd, (uint64_t)st, dynamic ? interp.entry + interp.bias : prog.entry + prog.bias, &m);
+        if (!handoff && handoff_fd >= 0) { close(handoff_fd); handoff_fd = -1; }
+      }
+      if (!handoff) exe_fd = take_exe_file(path);
+    }
     if (exe_fd >= 0) m.exe_fd = (uint32_t)exe_fd;
+    phase("exe-copy");
     if (prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof m, 0) < 0 && exe_fd >= 0) {
       m.exe_fd = (uint32_t)-1; /* try again without the exe change */
       if (prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof m, 0) < 0 && getenv("PAGEWISE_LOADER_DEBUG"))
         fprintf(stderr, "pagewise-loader: PR_SET_MM_MAP: %s (brk stays after the loader)\n", strerror(errno));
-    } else if (getenv("PAGEWISE_LOADER_DEBUG") && m.exe_fd == (uint32_t)-1) {
+    } else if (getenv("PAGEWISE_LOADER_DEBUG") && m.exe_fd == (uint32_t)-1 && !handoff) {
       fprintf(stderr, "pagewise-loader: /proc/self/exe stays the loader\n");
     }
     if (exe_fd >= 0) close(exe_fd);
   }
 
+  phase("prctl");
   /* ---- 7a. the demand pager ---- */
   pw.loader_lo = (uint64_t)__executable_start;
   pw.loader_hi = (uint64_t)etext;
   if (pw.mode == PW_LOADER_MODE_DEMAND && pw.via == PW_LOADER_VIA_UFFD) { setup_uffd(); start_pager(); }
 
-  /* ---- 6. what the program inherits: signals (handled -> default), mask, no rseq ---- */
-  for (int sig = 1; sig <= 64; sig++) {
-    struct kact old;
-    if (sig == SIGKILL || sig == SIGSTOP || (sig == SIGSYS && pw.passthrough)) continue;
-    if (sys_rt_sigaction(sig, NULL, &old, 8) < 0) continue;
-    if (old.handler != SIG_IGN && old.handler != SIG_DFL) {
-      struct kact dfl = {0};
-      sys_rt_sigaction(sig, &dfl, NULL, 8);
-    }
-  }
+  phase("pager");
+  /* ---- 6. what the program inherits: signals (handled -> default), mask, no rseq ----
+   * Dispositions need no work: the loader was just exec'd (execve reset every handled signal to
+   * SIG_DFL and kept the ignored ones), it has no libc that could have installed one, and the only
+   * handlers it installs itself (SIGSYS in passthrough, SIGSEGV/SIGSYS below) are the ones the program
+   * must get. (A loop of 64 rt_sigaction reads used to check this: 10 us of every start.) */
   if (pw.mode != PW_LOADER_MODE_EAGER) { /* demand or hybrid */
     struct kact act = {.flags = SA_SIGINFO | PW_SA_RESTORER | SA_ONSTACK, .restorer = (void *)pw_restore_rt, .mask = 0};
     if (pw.via == PW_LOADER_VIA_SIGNAL) {
@@ -606,6 +728,7 @@ int main(int argc, char **argv, char **envp) {
     sys_rseq(area, __rseq_size < 32 ? 32 : __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053);
   }
 
+  phase("signals");
   /* ---- 7b. the kernel-touch guard ---- */
   if (pw.mode != PW_LOADER_MODE_EAGER) { /* demand or hybrid */
     char msg[sizeof pw.shm->message];
@@ -613,9 +736,11 @@ int main(int argc, char **argv, char **envp) {
     if (code) fail(code, "%s", msg);
     pw.guard = 1;
   }
+  phase("filter");
   /* ======== POINT OF NO RETURN: the filter cannot be removed; from here failures are the program's ======== */
   sys_rt_sigprocmask(SIG_SETMASK, &saved_mask, NULL, 8);
   __atomic_store_n(&pw.shm->state, PW_LOADER_STATE_RUNNING, __ATOMIC_RELEASE);
   if (pw.shm != &fallback_shm) { /* keep the page mapped: the pager's counters live there */ }
+  if (handoff) ((void (*)(void))handoff)(); /* unmaps this code: does not return */
   jump((uint64_t)st, dynamic ? interp.entry + interp.bias : prog.entry + prog.bias);
 }
