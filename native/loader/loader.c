@@ -244,6 +244,7 @@ static void map_lazy(const struct pw_image *im, int image) {
     s->file_end = im->load[i].filesz ? v + im->load[i].filesz : s->start;
     s->file_off = PW_PAGE_DOWN(im->load[i].offset);
     s->view = im->view;
+    s->view_size = im->size;
     s->prot = prot_of(im->load[i].flags);
     s->image = image;
     uint64_t npages = (s->end - s->start) / PW_PAGE;

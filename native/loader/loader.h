@@ -32,6 +32,7 @@ struct pw_seg {
   uint64_t file_end;          /* vaddr + filesz (not aligned): first byte that is zero */
   uint64_t file_off;          /* file offset of byte `start` */
   const unsigned char *view;  /* the whole file, mapped PROT_READ */
+  uint64_t view_size;         /* its length in bytes */
   int prot;                   /* PROT_* from p_flags */
   int image;                  /* 0 program, 1 interpreter */
   uint8_t *state;             /* PW_PG_* per page; mmap()ed; NULL in eager mode */

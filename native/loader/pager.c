@@ -98,13 +98,31 @@ struct pw_seg *pw_find_seg(uint64_t a) {
   return 0;
 }
 
+/*
+ * The copy above touched the loader's read-only view of the file, and the kernel maps a file page
+ * together with its neighbours (fault-around, and whole large folios of the page cache: up to 2 MiB
+ * here). Those view pages would count in the process's resident set although the program never asked
+ * for them, and demand paging would then look no leaner than mapping everything. So the view's PTEs
+ * around the copied page are dropped (MADV_DONTNEED on a read-only file mapping only unmaps; the
+ * page cache keeps the data): the 2 MiB-aligned window, clipped to the view.
+ */
+static void drop_view(const struct pw_seg *s, uint64_t src) {
+  uint64_t lo = src & ~((2UL << 20) - 1), hi = lo + (2UL << 20);
+  uint64_t vlo = (uint64_t)s->view, vhi = vlo + PW_PAGE_UP(s->view_size);
+  if (lo < vlo) lo = vlo;
+  if (hi > vhi) hi = vhi;
+  if (hi > lo) pw_syscall3(__NR_madvise, lo, hi - lo, 4 /* MADV_DONTNEED */);
+}
+
 /* Fill buf with the contents page `page` of segment s must have; returns 1 when it is all zeroes. */
 static int page_contents(const struct pw_seg *s, uint64_t page, unsigned char *buf) {
   if (page >= s->file_end) return 1;
   uint64_t n = s->file_end - page;
   if (n > PW_PAGE) n = PW_PAGE;
-  pw_memcpy(buf, s->view + s->file_off + (page - s->start), n);
+  const unsigned char *src = s->view + s->file_off + (page - s->start);
+  pw_memcpy(buf, src, n);
   pw_memset(buf + n, 0, PW_PAGE - n);
+  drop_view(s, (uint64_t)src);
   return 0;
 }
 

@@ -187,3 +187,25 @@ test('demand mode pages the interpreter too (dynamic /bin/true: program + ld.so 
     assert.ok(s.loader.faultsHandled > 0 && s.loader.pagesMapped < s.loader.lazyPagesAtStart, `${via}: ${JSON.stringify(s.loader)}`);
   }
 });
+
+test('eager, as root: the loader hands off completely: nothing of it in the program\'s map, /proc/self/exe is the program', {
+  skip: busybox || (process.getuid?.() !== 0 ? 'the exe link can be re-pointed only with privilege' : false),
+}, () => {
+  const maps = runBin(['run', '--mode', 'eager', '--', '/bin/busybox', 'cat', '/proc/self/maps']);
+  assert.equal(maps.code, 0, maps.stderr);
+  assert.match(maps.stdout, /\/busybox\n/);
+  assert.doesNotMatch(maps.stdout, /\/pagewise-loader\n/, 'the loader binary is unmapped (only its report page, memfd:pagewise-loader-shm, stays)');
+  const exe = runBin(['run', '--mode', 'eager', '--', '/bin/busybox', 'readlink', '/proc/self/exe']);
+  assert.match(exe.stdout, /^\/(usr\/)?bin\/busybox\n$/);
+});
+
+test('demand paging keeps only what the program touched resident: sparsedata reads 64 of 4096 file-backed pages', () => {
+  const rss = (mode: string) => {
+    const r = runBin(['run', '--mode', mode, '--stats=json', '--', join(NATIVE, 'workloads', 'sparsedata')]);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stderr.trim().split('\n').pop()!) as { maxRssKiB: number }).maxRssKiB;
+  };
+  const demand = rss('demand');
+  // 64 data pages + the program's own start-up pages + the loader: well under the 16 MiB the array spans
+  assert.ok(demand < 4096, `demand max RSS ${demand} KiB`);
+});
