@@ -3,7 +3,7 @@
  *
  * planConfigs(workloads, modes) expands the names a user gives (`--workloads seqscan,randtouch`,
  * `--modes direct,eager,demand,hybrid`) into BenchConfigs; hybrid expands into every predictor at
- * 2 and 3 pages. Unknown names are usage errors naming the choices.
+ * 2 and 3 pages, plus hybrid with no prediction (1 page) as the predictors' baseline. Unknown names are usage errors naming the choices.
  */
 import { PagewiseError } from '../errors.js';
 import type { BenchConfig, BenchMode } from './types.js';
@@ -40,6 +40,8 @@ export function planConfigs(workloads?: string[], modes?: string[], hybridPages:
     const args = BENCH_WORKLOADS[w];
     for (const m of ms) {
       if (m === 'hybrid') {
+        // the baseline for "does the predictor help": the same hybrid layout with no prediction (1 page)
+        out.push({ id: `${w}/hybrid-none`, workload: w, args, mode: 'hybrid', via: 'signal', predictor: 'next', pages: 1 });
         for (const p of PREDICTORS) {
           for (const pages of hybridPages) {
             out.push({ id: `${w}/hybrid-${p}-${pages}`, workload: w, args, mode: 'hybrid', via: 'signal', predictor: p, pages });
