@@ -41,3 +41,9 @@ test('docs/errors.md lists every error code of the registry', () => {
   const doc = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
   for (const code of Object.keys(REGISTRY)) assert.match(doc, new RegExp(`\\b${code}\\b`), `docs/errors.md lacks ${code}`);
 });
+
+test('docs/cli.md is what the commands\' own --help says (npm run docs:cli regenerates it)', async () => {
+  const { renderCliReference } = await import('../src/cli/reference.js');
+  const doc = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
+  assert.equal(doc, await renderCliReference());
+});

@@ -1,0 +1,28 @@
+/**
+ * renderCliReference(): docs/cli.md, built from every registered command's own summary, synopsis and
+ * --help text, so the reference cannot drift from what pagewise prints (a test compares the file with
+ * this output; scripts/gen-cli-doc.mjs writes it). Loads every command module; no other effect.
+ */
+import { COMMANDS, topUsage } from './main.js';
+
+export async function renderCliReference(): Promise<string> {
+  const parts = [
+    '# Command reference',
+    '',
+    'Generated from each command\'s `--help` by `node scripts/gen-cli-doc.mjs`. Exit statuses: 0 success,',
+    '1 the operation failed, 2 usage error or bad input; commands that run a program (`run`, `trace`,',
+    '`ckpt run`, `restart`) exit with its status, or 128+N when it died by signal N. Errors are one line on',
+    'stderr ending in a stable code (docs/errors.md).',
+    '',
+    '```',
+    topUsage().trimEnd(),
+    '```',
+    '',
+  ];
+  for (const [name, [, load]] of Object.entries(COMMANDS)) {
+    const { command } = await load();
+    parts.push(`## pagewise ${name}`, '', command.summary, '', '```');
+    parts.push(`usage: ${command.usage.trim().split('\n').join('\n       ')}`, '', command.help.trim(), '```', '');
+  }
+  return parts.join('\n');
+}
