@@ -78,8 +78,11 @@ ${sections.join('\n')}
     var bars = p.kind === 'bars';
     var opts = {
       width: 540, height: 260,
-      scales: { x: { time: false, range: [-0.5, p.names.length - 0.5] } },
-      axes: [{ values: function (u, ticks) { return ticks.map(function (t) { return Number.isInteger(t) ? (p.names[t] || '') : ''; }); }, rotate: -30, size: 70, incrs: [1] },
+      scales: { x: { time: false, range: [-0.5, p.names.length - 0.5] },
+                // bars start at zero, so a 1% difference does not look like a tenfold one
+                y: bars ? { range: function (u, min, max) { return [0, max * 1.1]; } } : {} },
+      axes: [{ values: function (u, ticks) { return ticks.map(function (t) { return Number.isInteger(t) ? (p.names[t] || '') : ''; }); },
+               rotate: -40, size: 100, incrs: [1], space: 4, font: '11px system-ui' },
              { label: p.label }],
       legend: { show: false },
       series: [{}, { label: p.label, stroke: bars ? '#3a6' : '#36c', fill: bars ? 'rgba(51,170,102,.4)' : undefined,
