@@ -14,6 +14,9 @@ import type { Io } from '../cli/io.js';
 import { locateNative, workloadPath } from '../native/locate.js';
 import { writePrivateFile } from '../report/write.js';
 import { STEPS, type Step } from './steps.js';
+import { readFileSync } from 'node:fs';
+import { decodeBenchRun } from '../bench/store.js';
+import { findings } from '../bench/analyze.js';
 
 export interface StepResult {
   part: string;
@@ -113,6 +116,12 @@ export function renderTourHtml(results: StepResult[], dir: string): string {
     ['bench/bench.html', 'the benchmark report'],
   ].filter(([f]) => existsSync(join(dir, f)));
   const parts: string[] = [];
+  const benchFile = join(dir, 'bench', 'results.pwbench');
+  if (existsSync(benchFile)) {
+    // what the short benchmark found, first: the measured answer to "what is each mode good for?"
+    const found = findings(decodeBenchRun(readFileSync(benchFile, "utf8"), benchFile));
+    parts.push(`<h2>What the benchmark found</h2><ul>${found.map((f) => `<li><b>${esc(f.claim)}</b>: ${esc(f.text)}</li>`).join('')}</ul>`);
+  }
   let current = '';
   for (const r of results) {
     if (r.part !== current) { parts.push(`<h2>${esc(r.part)}</h2>`); current = r.part; }

@@ -23,5 +23,6 @@ test('pagewise tour: every step as expected, and index.html with the trace and b
   assert.match(html, /<a href="trace\.html">/);
   assert.match(html, /<a href="bench\/bench\.html">/);
   assert.doesNotMatch(html, /class="bad"/);
+  assert.match(html, /<h2>What the benchmark found<\/h2><ul><li><b>faster loaded all at once than demand-paged<\/b>/);
   for (const f of ['trace.html', 'bench/bench.html', 'stride.pwtrace', 'counter.ckpt']) assert.ok(existsSync(join(dir, 't', f)), f);
 });
