@@ -10,21 +10,13 @@ import { buildReportData } from '../../report/data.js';
 import { renderReportHtml } from '../../report/html.js';
 import { writePrivateFile } from '../../report/write.js';
 import { readTrace } from '../../trace/read.js';
-import { formatNs, parseDuration } from '../../trace/time.js';
-import { describeTrace, viewTrace, type ViewOptions } from '../../trace/view.js';
-import { intOption, json, parseCommandArgs, printHelp, usageError, type Command } from '../command.js';
+import { formatNs } from '../../trace/time.js';
+import { describeTrace, viewTrace } from '../../trace/view.js';
+import { json, parseCommandArgs, printHelp, usageError, type Command } from '../command.js';
 import type { Io } from '../io.js';
-import { reportDamage } from './show.js';
+import { reportDamage, VIEW_OPTIONS, viewOptionsOf } from './show.js';
 
-const OPTIONS = {
-  output: { type: 'string', short: 'o' },
-  at: { type: 'string' },
-  thread: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  top: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const OPTIONS = { output: { type: 'string', short: 'o' }, ...VIEW_OPTIONS } as const;
 
 export const command: Command = {
   name: 'report',
@@ -53,13 +45,7 @@ example:
     if (help) return printHelp(command, io);
     if (positionals.length !== 1) throw usageError(positionals.length ? `expected one trace file, got ${positionals.length} arguments` : 'give the trace file to report on');
     if (typeof v.output !== 'string' || v.output === '') throw usageError('give the report file with -o REPORT.html');
-    const opts: ViewOptions = {
-      at: v.at === undefined ? undefined : parseDuration(String(v.at), 'at'),
-      from: v.from === undefined ? undefined : parseDuration(String(v.from), 'from'),
-      to: v.to === undefined ? undefined : parseDuration(String(v.to), 'to'),
-      tid: v.thread === undefined ? undefined : intOption('thread', String(v.thread), 0, 0, 0xffffffff),
-      topN: intOption('top', v.top as string | undefined, 10, 0, 1000),
-    };
+    const opts = viewOptionsOf(v);
     const shown = positionals[0];
     const out = resolve(io.cwd, v.output);
     const assets = loadAssets();

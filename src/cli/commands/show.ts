@@ -15,15 +15,30 @@ import { describeTrace, viewTrace, type TraceView, type ViewOptions } from '../.
 import { intOption, json, parseCommandArgs, printHelp, usageError, type Command } from '../command.js';
 import type { Io } from '../io.js';
 
-const OPTIONS = {
+/** The options that choose what part of a trace to look at, shared by show and report. */
+export const VIEW_OPTIONS = {
   at: { type: 'string' },
   thread: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
   top: { type: 'string' },
   json: { type: 'boolean' },
-  follow: { type: 'boolean' },
 } as const;
+
+const OPTIONS = { ...VIEW_OPTIONS, follow: { type: 'boolean' } } as const;
+
+/** --at, --from, --to, --thread and --top, checked: durations, a thread id, a window that is not reversed. */
+export function viewOptionsOf(v: Record<string, unknown>): ViewOptions {
+  const opts: ViewOptions = {
+    at: v.at === undefined ? undefined : parseDuration(String(v.at), 'at'),
+    from: v.from === undefined ? undefined : parseDuration(String(v.from), 'from'),
+    to: v.to === undefined ? undefined : parseDuration(String(v.to), 'to'),
+    tid: v.thread === undefined ? undefined : intOption('thread', String(v.thread), 0, 0, 0xffffffff),
+    topN: intOption('top', v.top as string | undefined, 10, 0, 1000),
+  };
+  if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) throw usageError(`--from ${v.from} is after --to ${v.to}`);
+  return opts;
+}
 
 export const command: Command = {
   name: 'show',
@@ -61,14 +76,7 @@ example:
     const { values: v, positionals, help } = parseCommandArgs(argv, OPTIONS);
     if (help) return printHelp(command, io);
     if (positionals.length !== 1) throw usageError(positionals.length ? `expected one trace file, got ${positionals.length} arguments` : 'give the trace file to show');
-    const opts: ViewOptions = {
-      at: v.at === undefined ? undefined : parseDuration(String(v.at), 'at'),
-      from: v.from === undefined ? undefined : parseDuration(String(v.from), 'from'),
-      to: v.to === undefined ? undefined : parseDuration(String(v.to), 'to'),
-      tid: v.thread === undefined ? undefined : intOption('thread', String(v.thread), 0, 0, 0xffffffff),
-      topN: intOption('top', v.top as string | undefined, 10, 0, 1000),
-    };
-    if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) throw usageError(`--from ${v.from} is after --to ${v.to}`);
+    const opts = viewOptionsOf(v);
     const path = positionals[0] === '-' ? '-' : resolve(io.cwd, positionals[0]);
     if (path === '-' && !v.follow) throw usageError("reading a trace from stdin ('-') needs --follow");
     const shown = positionals[0];
