@@ -7,6 +7,7 @@
  * difference and explained by the fault counts, or an honest "none found" with the reason.
  */
 import { compare, type Comparison } from '../stats/compare.js';
+import { summarize } from '../stats/summary.js';
 import type { BenchRun, ConfigResult, Measurement, Metric } from './types.js';
 
 export interface ConfigComparison {
@@ -23,12 +24,10 @@ export interface Finding {
   text: string;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const col = (r: ConfigResult, k: keyof Measurement): number[] => r.runs.map((m) => m[k]);
+/** The true median (mean of the two middle values of an even count). */
+export const median = (xs: number[]): number => (xs.length ? summarize(xs).median : NaN);
+/** One measured quantity of every run of a configuration. */
+export const col = (r: ConfigResult, k: keyof Measurement): number[] => r.runs.map((m) => m[k]);
 const med = (r: ConfigResult, k: keyof Measurement): number => median(col(r, k));
 
 export function byWorkload(run: BenchRun): Map<string, ConfigResult[]> {

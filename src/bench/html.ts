@@ -4,17 +4,11 @@
  * (uPlot, inlined), and the tables. Pure: the caller loads uPlot (src/report/assets.ts).
  */
 import type { Assets } from '../report/html.js';
-import { byWorkload, findings } from './analyze.js';
+import { byWorkload, col, findings, median } from './analyze.js';
 import { ratio, verdict } from './render.js';
 import type { BenchRun, ConfigResult, Measurement } from './types.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const col = (r: ConfigResult, k: keyof Measurement) => r.runs.map((m) => m[k]);
 
 export function renderHtml(run: BenchRun, assets: Assets, level = 95): string {
   const sections: string[] = [];

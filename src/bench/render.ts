@@ -6,15 +6,9 @@
  */
 import { renderComparison } from '../stats/ministat.js';
 import { compare } from '../stats/compare.js';
-import { byWorkload, findings } from './analyze.js';
+import { byWorkload, col, findings, median } from './analyze.js';
 import type { BenchRun, ConfigResult, Measurement } from './types.js';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const col = (r: ConfigResult, k: keyof Measurement) => r.runs.map((m) => m[k]);
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 
 export function verdict(ref: ConfigResult, r: ConfigResult, k: keyof Measurement, level: number): string {

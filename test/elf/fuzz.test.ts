@@ -14,18 +14,7 @@ import { parseMachO } from '../../src/elf/macho.js';
 import { renderElf, renderMachO } from '../../src/elf/render.js';
 import { buildMachO } from './macho-fixture.js';
 import { WORKLOADS } from './peers.js';
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js'; // seeded, so a failure can be replayed
 
 const EDGE = [0n, 1n, 0x7fn, 0xffn, 0xffffn, 0xffffffffn, 0x7fffffffffffffffn, 0xffffffffffffffffn, 1n << 53n, 0x1000n];
 

@@ -14,7 +14,7 @@ import { NATIVE, ROOT } from '../helpers/cli.js';
 import { createPredictor } from '../../src/predict/predictor.js';
 import { replay } from '../../src/predict/replay.js';
 import * as K from '../../src/predict/kinds.js';
-import { rng } from '../stats/rng.js';
+import { rng } from '../helpers/rng.js';
 
 const BIN = join(NATIVE, 'pagewise-predict-replay');
 

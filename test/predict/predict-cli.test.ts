@@ -14,7 +14,7 @@ import { faultPages, validPages } from '../../src/predict/trace-input.js';
 import { predictTable } from '../../src/predict/table.js';
 import { PREDICTOR_NAMES } from '../../src/predict/kinds.js';
 import { isPagewiseError } from '../../src/errors.js';
-import { rng } from '../stats/rng.js';
+import { rng } from '../helpers/rng.js';
 
 const BASE = 0x4000_0000; // page 0x40000
 const P0 = BASE / 4096;

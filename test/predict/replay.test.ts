@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createPredictor } from '../../src/predict/predictor.js';
 import { PageRanges, replay } from '../../src/predict/replay.js';
 import { parsePagesList, predictorName } from '../../src/predict/kinds.js';
-import { rng } from '../stats/rng.js';
+import { rng } from '../helpers/rng.js';
 
 const range = (a: number, b: number, step = 1) => Array.from({ length: Math.ceil((b - a) / step) }, (_, i) => a + i * step);
 const counts = (r: ReturnType<typeof replay>) => [r.demandFaults, r.faults, r.saved, r.prefetched, r.useful, r.wasted];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { needs } from '../helpers/cli.js';
 import { formatF, formatG } from '../../src/stats/format.js';
-import { rng } from './rng.js';
+import { rng } from '../helpers/rng.js';
 
 test('formatG agrees with printf %g and %13.8g', { skip: needs('python3') }, () => {
   const r = rng(7);

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs, runCli } from '../helpers/cli.js';
-import { rng } from './rng.js';
+import { rng } from '../helpers/rng.js';
 
 const skip = needs('ministat');
 

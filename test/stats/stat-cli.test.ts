@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runCli, runAsUser, unprivilegedSkip } from '../helpers/cli.js';
 import { parseColumn } from '../../src/stats/parse.js';
 import { isPagewiseError } from '../../src/errors.js';
-import { rng } from './rng.js';
+import { rng } from '../helpers/rng.js';
 
 function withDir(fn: (dir: string) => Promise<void>) {
   return async () => {
