@@ -40,7 +40,6 @@ export function measurementOf(c: BenchConfig, run: ReportedRun): Measurement {
   if (page && page.state === 'failed') {
     throw new PagewiseError('BENCH_RUN_FAILED', `${c.id}: the loader refused the program: ${page.message}`);
   }
-  const p = page as (ReturnType<typeof parseLoaderPage> & { pagesPrefetched?: number; prefetchUseful?: number }) | undefined;
   return {
     wallMs: run.rusage.wallMs,
     userMs: run.rusage.userMs,
@@ -48,10 +47,10 @@ export function measurementOf(c: BenchConfig, run: ReportedRun): Measurement {
     maxRssKiB: run.rusage.maxRssKiB,
     minflt: run.rusage.minorFaults,
     majflt: run.rusage.majorFaults,
-    handled: p?.faultsHandled ?? 0,
-    mapped: p?.pagesMapped ?? 0,
-    prefetched: p?.pagesPrefetched ?? 0,
-    useful: p?.prefetchUseful ?? 0,
+    handled: page?.faultsHandled ?? 0,
+    mapped: page?.pagesMapped ?? 0,
+    prefetched: page?.pagesPrefetched ?? 0,
+    useful: page?.prefetchUseful ?? 0,
     status: shellStatus(run),
   };
 }

@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fsError, PagewiseError } from '../errors.js';
 import { TraceDecoder, type Trace } from './format.js';
 
-export function readTrace(path: string): Trace {
+/** Open path for reading, as a coded error when it cannot be; returns the fd and what it is. */
+function openForReading(path: string): { fd: number; isFile: boolean; isDirectory: boolean; size: number } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -21,11 +22,21 @@ export function readTrace(path: string): Trace {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new PagewiseError('NOT_A_FILE', `${path}: ${st.isDirectory() ? 'is a directory' : 'not a regular file; use --follow to read a pipe'}`);
+    return { fd, isFile: st.isFile(), isDirectory: st.isDirectory(), size: st.size };
+  } catch (e) {
+    closeSync(fd);
+    throw fsError(e, path);
+  }
+}
+
+export function readTrace(path: string): Trace {
+  const { fd, isFile, isDirectory, size } = openForReading(path);
+  try {
+    if (!isFile) throw new PagewiseError('NOT_A_FILE', `${path}: ${isDirectory ? 'is a directory' : 'not a regular file; use --follow to read a pipe'}`);
     // Read in chunks through the streaming decoder: the file is never held whole (a 10-million-fault
     // trace is 400 MB), and the fault columns are sized from the file size up front.
-    const dec = new TraceDecoder(path, st.size);
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(st.size, 64)));
+    const dec = new TraceDecoder(path, size);
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 64)));
     for (let pos = 0; !dec.damage; ) { // after END, one more read shows whether anything follows it
       const n = readSync(fd, chunk, 0, chunk.length, pos);
       if (n === 0) break;
@@ -53,15 +64,9 @@ export interface FollowOptions {
 export async function followTrace(path: string, onUpdate: (d: TraceDecoder) => void, opts: FollowOptions = {}): Promise<Trace> {
   const dec = new TraceDecoder(path === '-' ? 'stdin' : path);
   if (path === '-') return followStream(opts.stdin ?? process.stdin, dec, onUpdate, opts.signal);
-  let fd: number;
+  const { fd, isFile } = openForReading(path);
   try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw fsError(e, path);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) {
+    if (!isFile) {
       closeSync(fd);
       const { createReadStream } = await import('node:fs');
       return followStream(createReadStream(path), dec, onUpdate, opts.signal);
