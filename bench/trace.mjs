@@ -5,11 +5,12 @@
 // For each workload, each trial in a fresh process, after one warm-up of each kind, interleaved so that
 // machine noise hits every kind alike:
 //   untraced     the workload alone
-//   collector    native/build/pagewise-tracer -o FILE -- workload   (the native collector alone)
+//   tracepgfault bin/tracepgfault FILE workload   (the installed command: a sh front that execs the native
+//                collector, no Node in between)
 //   pagewise     node dist/src/cli/bin.js trace -q -o FILE -- workload   (end to end, node start-up included)
 //   perf record  perf record -e page-faults -c 1 -d -o FILE -- workload   (when perf is installed)
 // and prints medians, spread, slowdown against untraced, samples recorded / lost, and a ministat
-// comparison (src/stats) of untraced against the collector. exitnow gives the fixed start-up cost.
+// comparison (src/stats) of untraced against tracepgfault. exitnow gives the fixed start-up cost.
 // usage: npm run build && node bench/trace.mjs [--runs 5] [--only seqscan,exitnow]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { renderComparison } from '../dist/src/stats/ministat.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
-const TRACER = join(ROOT, 'native', 'build', 'pagewise-tracer');
+const TRACEPGFAULT = join(ROOT, 'bin', 'tracepgfault');
 const W = (n) => join(ROOT, 'native', 'build', 'workloads', n);
 const argOf = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,7 +49,7 @@ const out = join(tmp, 'bench.pwt');
 const perfOut = join(tmp, 'perf.data');
 const KINDS = {
   untraced: (argv) => argv,
-  collector: (argv) => [TRACER, '-o', out, '--', ...argv],
+  tracepgfault: (argv) => [TRACEPGFAULT, out, ...argv],
   pagewise: (argv) => [process.execPath, BIN, 'trace', '-q', '-o', out, '--', ...argv],
   ...(perfWorks ? { 'perf record': (argv) => [PERF, 'record', '-e', 'page-faults', '-c', '1', '-d', '-o', perfOut, '--', ...argv] } : {}),
 };
@@ -60,7 +61,7 @@ function once(kind, argv) {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${full.join(' ')}: status ${r.status}: ${String(r.stderr).slice(0, 500)}`);
   let samples = null, lost = null;
-  if (kind === 'collector' || kind === 'pagewise') {
+  if (kind === 'tracepgfault' || kind === 'pagewise') {
     const t = decodeTrace(readFileSync(out));
     samples = t.faults.count;
     lost = t.end?.lost ?? null;
@@ -105,6 +106,6 @@ for (const [name, argv] of WORKLOADS) {
     }
     console.log(`  ${'node -e 0'.padEnd(12)} median ${fmt(summarize(node).median)} (the start-up of node itself, inside the pagewise figure)`);
   }
-  console.log(renderComparison({ name: 'untraced', values: times.untraced }, { name: 'collector', values: times.collector }));
+  console.log(renderComparison({ name: 'untraced', values: times.untraced }, { name: 'tracepgfault', values: times.tracepgfault }));
 }
 rmSync(tmp, { recursive: true, force: true });

@@ -22,7 +22,10 @@
  *   5. The end: when every traced task is gone (or, in attach mode, on SIGINT/SIGTERM: detach all):
  *      last drain, COUNTS (rusage or /proc/PID/stat, and the perf counters), END, flush.
  *      Exit with the traced command's status (128+signal when killed); our own failures are reported
- *      as "pagewise-tracer: ..." on stderr and, with --report-fd, as one JSON line naming the code.
+ *      as "NAME: message; hint [CODE]" on stderr (diagnose.c says why the kernel refused) and, with
+ *      --report-fd, as one JSON line with the same message and hint (pagewise prints it then).
+ *   --classic OUTFILE CMD [ARGS...] is `tracepgfault` (bin/tracepgfault): the classic argument order,
+ *   with the summary line, and no Node in between (its fixed cost is a few milliseconds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,41 +108,74 @@ static const char *errname(long neg) {
 
 static pid_t child_pid;
 
-/* Our own failure: one line on stderr, one JSON line on the report fd, exit 1 (2 for bad input). */
-void die_errno(const char *code, long err, const char *fmt, ...) {
-  char msg[1024], esc[6 * 1024 + 1];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  if (T.report_fd < 0) { /* with a report fd, pagewise prints the coded line */
-    if (err) fprintf(stderr, "pagewise-tracer: %s: %s\n", msg, errname(err));
-    else fprintf(stderr, "pagewise-tracer: %s\n", msg);
-  }
+/* Our own failure, or the kernel's refusal: one line "NAME: message; hint [CODE]" on stderr (unless
+ * pagewise reads the report fd: it prints the same line itself), one JSON line on the report fd, exit
+ * 2 for bad input and refusals, 1 otherwise. The trace file is removed if nothing was traced yet. */
+static char tmp_path[4096]; /* OUT is written here until tracing begins, then renamed (open_output) */
+
+static __attribute__((noreturn)) void fail(const char *code, long err, const char *msg, const char *hint) {
+  char esc[6 * 1024 + 1], hesc[6 * 1024 + 1];
+  if (T.report_fd < 0)
+    fprintf(stderr, "%s: %s%s%s [%s]\n", T.name, msg, hint && *hint ? "; " : "", hint ? hint : "", code);
   json_escape(esc, msg);
-  report("{\"event\":\"error\",\"code\":\"%s\",\"errno\":\"%s\",\"message\":\"%s\"}", code, err ? errname(err) : "", esc);
+  json_escape(hesc, hint ? hint : "");
+  report("{\"event\":\"error\",\"code\":\"%s\",\"errno\":\"%s\",\"message\":\"%s\",\"hint\":\"%s\"}", code,
+         err ? errname(err) : "", esc, hesc);
   if (child_pid > 0) kill(child_pid, SIGKILL);
-  if (!T.started && T.out_path && strcmp(T.out_path, "-") != 0) unlink(T.out_path);
+  if (!T.started && tmp_path[0]) unlink(tmp_path);
   int bad_input = !strcmp(code, "USAGE") || !strcmp(code, "TRACE_NO_SUCH_PID") || !strcmp(code, "TRACE_COMMAND_NOT_FOUND") ||
                   !strcmp(code, "TRACE_PTRACE_DENIED") || !strcmp(code, "TRACE_PERF_DENIED") || !strcmp(code, "TRACE_EXEC_FAILED");
   exit(bad_input ? 2 : 1);
 }
 
-static void usage(const char *complaint) {
-  die_errno("USAGE", 0, "%s; usage: pagewise-tracer [-f] [-v] [--access] [--ring-pages N] [--report-fd FD] -o OUT|- (-p PID | -- CMD [ARGS...])",
-            complaint);
+void die_errno(const char *code, long err, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (err && n >= 0 && (size_t)n < sizeof msg) snprintf(msg + n, sizeof msg - (size_t)n, ": %s", errname(err));
+  const char *hint = "";
+  if (!strcmp(code, "WRITE_FAILED") && err == -EPIPE) hint = "the reader of the trace stopped reading (a closed pipe); the program was stopped";
+  fail(code, err, msg, hint);
 }
 
-static int read_int_file(const char *path, int def) {
-  FILE *f = fopen(path, "re");
-  int v = def;
-  if (f) { if (fscanf(f, "%d", &v) != 1) v = def; fclose(f); }
-  return v;
+/* The kernel said no: say why, from the facts in /proc (diagnose.c). */
+static void die_refused(const char *code, long err, pid_t pid) {
+  char msg[1024], hint[512];
+  if (!strcmp(code, "TRACE_PERF_DENIED")) diag_perf(errname(err), msg, sizeof msg, hint, sizeof hint);
+  else diag_ptrace(pid, errname(err), msg, sizeof msg, hint, sizeof hint);
+  fail(code, err, msg, hint);
+}
+
+#define CLASSIC_USAGE "usage: tracepgfault OUTFILE CMD [ARGS...]"
+static const char CLASSIC_HELP[] =
+  CLASSIC_USAGE "\n"
+  "Records every page fault and region change of CMD into OUTFILE (mode 0600), from its first instruction\n"
+  "until it is reaped: the same trace as pagewise trace -o OUTFILE -- CMD ARGS..., from the native collector\n"
+  "alone (no Node start-up: a few milliseconds of fixed cost). Exits with CMD's status (128+N when killed by\n"
+  "signal N); 2 when CMD cannot be run or the kernel refuses (the message says why and what to change).\n"
+  "example: tracepgfault seq.pwt seqscan 4096 && pagewise show seq.pwt\n";
+
+static void usage(const char *complaint) {
+  char msg[512];
+  if (T.classic) snprintf(msg, sizeof msg, "%s; " CLASSIC_USAGE, complaint);
+  else snprintf(msg, sizeof msg, "%s; usage: pagewise-tracer [-f] [-v] [--access] [--ring-pages N] [--report-fd FD] "
+                "[--name NAME] [--summary] -o OUT|- (-p PID | -- CMD [ARGS...]) | --classic OUTFILE CMD [ARGS...]", complaint);
+  fail("USAGE", 0, msg, "");
 }
 
 /* ---- 1. arguments and output ---- */
 static void parse_args(int argc, char **argv) {
-  T.report_fd = -1; T.ring_pages = 1024; T.out_fd = -1;
+  T.report_fd = -1; T.ring_pages = 1024; T.out_fd = -1; T.name = "pagewise-tracer";
+  if (argc > 1 && !strcmp(argv[1], "--classic")) { /* tracepgfault OUTFILE CMD [ARGS...] */
+    T.classic = 1; T.summary = 1; T.name = "tracepgfault";
+    if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) { fputs(CLASSIC_HELP, stdout); exit(0); }
+    if (argc < 4 || argv[2][0] == '-') usage("give the output file and the command to trace");
+    T.out_path = argv[2];
+    T.argv = argv + 3;
+    return;
+  }
   int i = 1;
   for (; i < argc; i++) {
     const char *a = argv[i];
@@ -147,6 +183,8 @@ static void parse_args(int argc, char **argv) {
     if (!strcmp(a, "-f")) T.follow = 1;
     else if (!strcmp(a, "-v")) T.verbose = 1;
     else if (!strcmp(a, "--access")) T.access = 1;
+    else if (!strcmp(a, "--summary")) T.summary = 1;
+    else if (!strcmp(a, "--name") && i + 1 < argc) T.name = argv[++i];
     else if (!strcmp(a, "-o") && i + 1 < argc) T.out_path = argv[++i];
     else if (!strcmp(a, "-p") && i + 1 < argc) {
       char *end; long p = strtol(argv[++i], &end, 10);
@@ -176,8 +214,12 @@ static void open_output(void) {
     T.out_fd = fcntl(1, F_DUPFD_CLOEXEC, 3);
     if (T.out_fd < 0) die_errno("WRITE_FAILED", -errno, "cannot use stdout for the trace");
   } else {
-    T.out_fd = open(T.out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (T.out_fd < 0) die_errno("WRITE_FAILED", -errno, "cannot create %s", T.out_path);
+    /* A new file beside OUT, renamed over it when tracing begins (trace_begin): a command that cannot
+     * be run, or a refusal by the kernel, leaves an existing OUT as it was. */
+    if ((size_t)snprintf(tmp_path, sizeof tmp_path, "%s.pagewise-%d", T.out_path, (int)getpid()) >= sizeof tmp_path)
+      die_errno("WRITE_FAILED", -ENAMETOOLONG, "cannot create %s", T.out_path);
+    T.out_fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (T.out_fd < 0) { int e = errno; tmp_path[0] = 0; die_errno("WRITE_FAILED", -e, "cannot create %s", T.out_path); }
     fchmod(T.out_fd, 0600);
   }
   pw_tw_init(&T.w, T.out_fd, wbuf, sizeof wbuf);
@@ -245,16 +287,14 @@ static void start_command(void) {
   if (waitpid(child_pid, &st, __WALL) < 0 || !WIFSTOPPED(st)) {
     int msg[2] = {0, 0};
     if (read(errpipe_rd, msg, sizeof msg) == sizeof msg && msg[0] == 2)
-      die_errno("TRACE_PTRACE_DENIED", -msg[1], "the child cannot ask to be traced (PTRACE_TRACEME)");
+      die_refused("TRACE_PTRACE_DENIED", -msg[1], child_pid);
     die_errno("TRACE_START_FAILED", 0, "the child did not stop before exec");
   }
   if (ptrace(PTRACE_SETOPTIONS, child_pid, 0, PTRACE_OPTS | PTRACE_O_EXITKILL) < 0)
-    die_errno("TRACE_PTRACE_DENIED", -errno, "cannot set ptrace options on the child");
+    die_refused("TRACE_PTRACE_DENIED", -errno, child_pid);
   int e = perf_open_all(&child_pid, 1, 1);
-  if (e < 0)
-    die_errno(e == -EACCES || e == -EPERM ? "TRACE_PERF_DENIED" : "TRACE_START_FAILED", e,
-              "perf_event_open of the page-fault events (perf_event_paranoid=%d)",
-              read_int_file("/proc/sys/kernel/perf_event_paranoid", 99));
+  if (e == -EACCES || e == -EPERM) die_refused("TRACE_PERF_DENIED", e, child_pid);
+  if (e < 0) die_errno("TRACE_START_FAILED", e, "perf_event_open of the page-fault events");
   struct task *t = task_get(child_pid);
   t->tgid = child_pid; t->seen_stop = 1;
   T.main_alive = 1;
@@ -279,7 +319,7 @@ static void start_attach(void) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/task", (int)T.target);
   DIR *d = opendir(path);
-  if (!d) die_errno("TRACE_NO_SUCH_PID", -errno, "no process %d", (int)T.target);
+  if (!d) die_errno("TRACE_NO_SUCH_PID", 0, "no process %d", (int)T.target);
   pid_t tids[4096]; int n = 0;
   struct dirent *de;
   while ((de = readdir(d)) && n < 4096) if (de->d_name[0] != '.') tids[n++] = (pid_t)atoi(de->d_name);
@@ -289,8 +329,8 @@ static void start_attach(void) {
   for (int i = 0; i < n; i++) {
     if (ptrace(PTRACE_SEIZE, tids[i], 0, PTRACE_OPTS) < 0) {
       if (errno == ESRCH && i > 0) continue; /* a thread that just ended */
-      die_errno(errno == ESRCH ? "TRACE_NO_SUCH_PID" : "TRACE_PTRACE_DENIED", -errno, "cannot attach to process %d (PTRACE_SEIZE)",
-                (int)T.target);
+      if (errno == ESRCH) die_errno("TRACE_NO_SUCH_PID", 0, "no process %d", (int)T.target);
+      die_refused("TRACE_PTRACE_DENIED", -errno, T.target);
     }
     struct task *t = task_get(tids[i]);
     t->tgid = T.target;
@@ -298,9 +338,8 @@ static void start_attach(void) {
   int e = perf_open_all(tids, n, 0);
   if (e < 0) {
     tasks_detach_all();
-    die_errno(e == -EACCES || e == -EPERM ? "TRACE_PERF_DENIED" : "TRACE_START_FAILED", e,
-              "perf_event_open of the page-fault events on process %d (perf_event_paranoid=%d)", (int)T.target,
-              read_int_file("/proc/sys/kernel/perf_event_paranoid", 99));
+    if (e == -EACCES || e == -EPERM) die_refused("TRACE_PERF_DENIED", e, T.target);
+    die_errno("TRACE_START_FAILED", e, "perf_event_open of the page-fault events on process %d", (int)T.target);
   }
   read_stat_faults(T.target, &T.base_minflt, &T.base_majflt);
   signal(SIGPIPE, SIG_IGN);
@@ -342,7 +381,7 @@ static void write_header(void) {
                 "],\"pid\":%d,\"kernel\":\"%s\",\"perf_event_paranoid\":%d,\"mode\":\"%s\",\"follow\":%s,"
                 "\"uid\":%d,\"cpus\":%d,\"ring_pages\":%d,\"kernel_faults\":%s,\"access\":%s,"
                 "\"collector\":\"pagewise-tracer\",\"regions\":\"main process only\"}",
-                (int)T.target, esc, read_int_file("/proc/sys/kernel/perf_event_paranoid", 99),
+                (int)T.target, esc, diag_paranoid(),
                 T.attach ? "attach" : "command", T.follow ? "true" : "false", (int)getuid(), T.ncpu, T.ring_pages,
                 T.kernel_faults ? "true" : "false", T.access ? "true" : "false");
   uint32_t flags = PW_TRACE_F_IP | PW_TRACE_F_MAJOR | (T.kernel_faults ? PW_TRACE_F_KERNEL : 0) | (T.access ? PW_TRACE_F_ACCESS : 0) |
@@ -352,6 +391,10 @@ static void write_header(void) {
 }
 
 void trace_begin(void) {
+  if (tmp_path[0]) {
+    if (rename(tmp_path, T.out_path) < 0) die_errno("WRITE_FAILED", -errno, "cannot create %s", T.out_path);
+    tmp_path[0] = 0;
+  }
   T.started = 1;
   write_header();
   uint64_t t = rel_time(now_mono());
@@ -386,7 +429,7 @@ static void reap_all(void) {
       if (read(errpipe_rd, msg, sizeof msg) == sizeof msg) {
         child_pid = 0;
         if (msg[0] == 3 && (msg[1] == ENOENT || msg[1] == ENOTDIR))
-          die_errno("TRACE_COMMAND_NOT_FOUND", -msg[1], "cannot run %s", T.argv[0]);
+          die_errno("TRACE_COMMAND_NOT_FOUND", 0, "command not found: %s", T.argv[0]);
         if (msg[0] == 3) die_errno("TRACE_EXEC_FAILED", -msg[1], "cannot run %s", T.argv[0]);
         die_errno("TRACE_START_FAILED", -msg[1], "cannot install the seccomp filter in the child");
       }
@@ -450,17 +493,27 @@ static int finish(void) {
   if (counted != PW_TRACE_UNKNOWN_COUNT && counted > T.samples + T.w.lost) pw_tw_lost(&T.w, 0, t, counted - T.samples - T.w.lost);
   if (pw_tw_end(&T.w, t) < 0) die_errno("WRITE_FAILED", T.w.err, "cannot write the trace to %s", T.out_path);
   if (T.out_fd != 1) close(T.out_fd);
-  if (T.throttled) fprintf(stderr, "pagewise-tracer: warning: the kernel throttled the events %llu times\n",
-                           (unsigned long long)T.throttled);
+  if (T.throttled) fprintf(stderr, "%s: warning: the kernel throttled the events %llu times\n",
+                           T.name, (unsigned long long)T.throttled);
   if (T.verbose) {
     struct rusage self;
     getrusage(RUSAGE_SELF, &self);
-    fprintf(stderr, "pagewise-tracer: collector cpu user %.3f s sys %.3f s; %llu faults, %llu lost, ring %d pages x %d cpus\n",
+    fprintf(stderr, "%s: collector cpu user %.3f s sys %.3f s; %llu faults, %llu lost, ring %d pages x %d cpus\n", T.name,
             self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6, self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6,
             (unsigned long long)T.w.faults, (unsigned long long)T.w.lost, T.ring_pages, T.ncpu);
   }
   int st = T.main_status;
   int code = T.attach && T.main_alive ? 0 : WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 0;
+  if (T.summary) { /* the one line `pagewise trace` and `tracepgfault` print */
+    char took[64] = "", cnt[32] = "unknown";
+    if (mn != PW_TRACE_UNKNOWN_COUNT) snprintf(took, sizeof took, "; the process took %llu in all", (unsigned long long)(mn + mj));
+    if (counted != PW_TRACE_UNKNOWN_COUNT) snprintf(cnt, sizeof cnt, "%llu", (unsigned long long)counted);
+    fprintf(stderr, "%s: %llu faults recorded (kernel counted %s), %llu lost, %s%s; trace %s%s; exit %d\n", T.name,
+            (unsigned long long)T.w.faults, cnt, (unsigned long long)T.w.lost,
+            T.kernel_faults ? "including faults inside system calls"
+                            : "user-mode faults only (perf_event_paranoid 2: faults inside system calls are not visible)",
+            took, strcmp(T.out_path, "-") ? "in " : "on stdout", strcmp(T.out_path, "-") ? T.out_path : "", code);
+  }
   report("{\"event\":\"done\",\"status\":%d,\"exit\":%d,\"faults\":%llu,\"lost\":%llu,\"counted\":%lld,\"took\":%lld}", st,
          code, (unsigned long long)T.w.faults, (unsigned long long)T.w.lost,
          counted == PW_TRACE_UNKNOWN_COUNT ? -1LL : (long long)counted,

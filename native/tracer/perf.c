@@ -113,8 +113,8 @@ static void open_access(pid_t tid, int i, int enable_on_exec) {
     if (k == 1 && ids[1] < 0) break;
     int fd = ids[k] < 0 ? (int)ids[k] : open_tracepoint(ids[k], tid, T.cpus[i], enable_on_exec);
     if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, T.rings[i].fd) < 0) {
-      fprintf(stderr, "pagewise-tracer: --access: the exceptions:page_fault_* tracepoints are not available (%s): "
-              "access kinds stay unknown (they need root or CAP_PERFMON, and tracefs)\n", strerror(fd < 0 ? -fd : errno));
+      fprintf(stderr, "%s: --access: the exceptions:page_fault_* tracepoints are not available (%s): "
+              "access kinds stay unknown (they need root or CAP_PERFMON, and tracefs)\n", T.name, strerror(fd < 0 ? -fd : errno));
       T.access = 0;
       return;
     }
@@ -190,7 +190,7 @@ static int map_ring(struct ring *r, int fd) {
   }
   if ((errno == EPERM || errno == ENOMEM) && T.ring_pages > 8) {
     T.ring_pages /= 2;
-    if (T.verbose) fprintf(stderr, "pagewise-tracer: locked-memory limit: ring buffer halved to %d pages\n", T.ring_pages);
+    if (T.verbose) fprintf(stderr, "%s: locked-memory limit: ring buffer halved to %d pages\n", T.name, T.ring_pages);
     return -EAGAIN;
   }
   return -errno;

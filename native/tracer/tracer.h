@@ -48,6 +48,9 @@ struct ring {
 struct tracer {
   /* options */
   int follow, attach, report_fd, ring_pages, verbose;
+  int classic;           /* --classic: tracepgfault OUTFILE CMD [ARGS...] */
+  int summary;           /* --summary: the one-line summary on stderr at the end */
+  const char *name;      /* how we call ourselves in messages: pagewise-tracer, tracepgfault, pagewise trace */
   int access;            /* --access: also sample exceptions:page_fault_* for the error code (root) */
   pid_t target;          /* -p PID, or the forked child */
   char **argv;           /* the command (command mode) */
@@ -101,6 +104,11 @@ void layout_free(struct layout *l);
 void layout_apply(struct layout *next, uint64_t t, uint32_t cause); /* diff T.cur -> next, emit, replace */
 void layout_replace_all(struct layout *next, uint64_t t, uint32_t cause);
 uint32_t layout_region_of(uint64_t addr, uint64_t t, int resolved); /* resolved: a fault the kernel completed */
+
+/* diagnose.c: why the kernel refused (message + hint from the facts in /proc) */
+int diag_paranoid(void);
+void diag_ptrace(pid_t pid, const char *err, char *msg, size_t msz, char *hint, size_t hsz);
+void diag_perf(const char *err, char *msg, size_t msz, char *hint, size_t hsz);
 
 /* tasks.c */
 struct task *task_get(pid_t tid);

@@ -79,7 +79,7 @@ let userCopy: string | undefined;
 export function packageCopyForUser(): string {
   if (userCopy) return userCopy;
   const dir = spawnSync('mktemp', ['-d', '/tmp/pagewise-user-XXXXXX'], { encoding: 'utf8' }).stdout.trim();
-  for (const part of ['package.json', 'dist', 'node_modules']) {
+  for (const part of ['package.json', 'bin', 'dist', 'node_modules']) {
     spawnSync('cp', ['-a', join(ROOT, part), dir]);
   }
   spawnSync('mkdir', ['-p', join(dir, 'native')]);

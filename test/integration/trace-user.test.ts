@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULT_IN_KERNEL, FAULT_KIND_MASK, F_ACCESS, F_KERNEL, type Trace } from '../../src/trace/format.js';
 import { readTrace } from '../../src/trace/read.js';
@@ -68,6 +68,19 @@ test('as an ordinary user: -p of a process of another user is refused with the r
   assert.match(r.stderr, /^pagewise trace: cannot trace process 1 \(PTRACE_SEIZE: EPERM\): it is not your process \(it runs as uid 0; you are uid \d+\); trace only processes you own, or run pagewise as root \(or as that user\) \[TRACE_PTRACE_DENIED\]\n$/);
 });
 
+test('as an ordinary user: -p of one\'s own set-user-ID program is refused as such; tracepgfault says the same', { skip }, () => {
+  const { root, bin, w, out } = setup();
+  const suid = join(root, 'suid-sleep');
+  copyFileSync('/bin/sleep', suid);
+  chownSync(suid, 0, 0);
+  chmodSync(suid, 0o4755);
+  const script = `${suid} 3 & S=$!; sleep 0.2; node ${bin} trace -o ${out()} -p $S; echo "rc=$?"; ${join(root, 'bin', 'tracepgfault')} ${out()} ${w('exitnow')}; echo "rc=$?"; kill $S`;
+  const r = runAsUser(['sh', '-c', script]);
+  assert.match(r.stderr, /^pagewise trace: cannot trace process \d+ \(PTRACE_SEIZE: EPERM\): it is not your process \(it runs as uid \d+, effective uid 0: a set-user-ID program; you are uid \d+\); trace only processes you own/m);
+  assert.match(r.stdout, /rc=2\nrc=0\n/, 'refused with 2; tracepgfault of an ordinary program works as the user');
+  assert.match(r.stderr, /^tracepgfault: \d+ faults recorded .* user-mode faults only/m);
+});
+
 test('as an ordinary user: -p of one\'s own running process, stopped by SIGINT', { skip }, () => {
   const { bin, w, out } = setup();
   const o = out();
@@ -85,7 +98,7 @@ test('as an ordinary user: --access is not available; a warning says so and the 
   const o = out();
   const r = runAsUser(['node', bin, 'trace', '-q', '--access', '-o', o, '--', w('seqscan'), '50']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^pagewise-tracer: --access: the exceptions:page_fault_\* tracepoints are not available/m);
+  assert.match(r.stderr, /^pagewise trace: --access: the exceptions:page_fault_\* tracepoints are not available/m);
   const t = readTrace(o);
   assert.equal(t.header.flags & F_ACCESS, 0);
   assert.equal(perfFaults(t), t.counts[0].counted);

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,15 +242,64 @@ test('-p PID: attaches to a running process, Ctrl-C detaches and finishes the tr
   assert.equal(perfFaults(t), t.counts[0].counted);
 });
 
-test('tracepgfault OUTFILE CMD ARGS is pagewise trace -o OUTFILE -- CMD ARGS', { skip: noTracer }, () => {
+const TRACEPGFAULT = join(ROOT, 'bin', 'tracepgfault');
+
+test('tracepgfault OUTFILE CMD ARGS: the collector alone, the same trace and summary as pagewise trace', { skip: noTracer }, async () => {
   const o = out();
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'tracepgfault.js'), o, W('seqscan'), '20'], { encoding: 'utf8' });
+  const r = spawnSync(TRACEPGFAULT, [o, W('seqscan'), '20'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^seqscan: 20 pages/);
-  complete(readTrace(o));
-  const bad = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'tracepgfault.js'), o], { encoding: 'utf8' });
-  assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /^tracepgfault: give the output file and the command to trace \[USAGE\]/);
+  const t = readTrace(o);
+  complete(t);
+  assert.equal(statSync(o).mode & 0o777, 0o600);
+  assert.deepEqual(t.header.info.argv, [W('seqscan'), '20']);
+  const summary = new RegExp(`^tracepgfault: ${t.end!.faults} faults recorded \\(kernel counted ${t.counts[0].counted}\\), 0 lost, .*; trace in ${o}; exit 0\n$`);
+  assert.match(r.stderr, summary);
+  const viaNode = await runCli(['trace', '-o', out(), '--', W('seqscan'), '20']);
+  assert.match(viaNode.stderr, /^pagewise trace: \d+ faults recorded \(kernel counted \d+\), 0 lost, .*; exit 0\n$/);
+  // the program's status and death by signal pass through
+  assert.equal(spawnSync(TRACEPGFAULT, [out(), 'sh', '-c', 'exit 7']).status, 7);
+  assert.equal(spawnSync(TRACEPGFAULT, [out(), W('nullderef')]).status, 128 + 11);
+  const help = spawnSync(TRACEPGFAULT, ['--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^usage: tracepgfault OUTFILE CMD \[ARGS\.\.\.\]\n[^]*example: tracepgfault /);
+});
+
+test('tracepgfault bad input: one coded line, exit 2, an existing trace file left as it was', { skip: noTracer }, () => {
+  const o = out();
+  assert.equal(spawnSync(TRACEPGFAULT, [o, W('seqscan'), '5']).status, 0);
+  const before = readFileSync(o);
+  const cases: [string[], RegExp][] = [
+    [[o], /^tracepgfault: give the output file and the command to trace; usage: tracepgfault OUTFILE CMD \[ARGS\.\.\.\] \[USAGE\]\n$/],
+    [[], /\[USAGE\]\n$/],
+    [[o, 'no-such-command-pw'], /^tracepgfault: command not found: no-such-command-pw \[TRACE_COMMAND_NOT_FOUND\]\n$/],
+    [[o, '/etc/passwd'], /^tracepgfault: cannot run \/etc\/passwd: EACCES \[TRACE_EXEC_FAILED\]\n$/],
+    [[join(tmp, 'no-such-dir', 'x.pwt'), 'true'], /^tracepgfault: cannot create .*no-such-dir\/x\.pwt: ENOENT \[WRITE_FAILED\]\n$/],
+  ];
+  for (const [args, re] of cases) {
+    const r = spawnSync(TRACEPGFAULT, args, { encoding: 'utf8' });
+    assert.equal(r.status, 2 - (re.source.includes('WRITE_FAILED') ? 1 : 0), `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  assert.deepEqual(readFileSync(o), before, 'a failed start never replaces a good trace');
+  assert.deepEqual(readdirSync(tmp).filter((f) => f.includes('.pagewise-')), [], 'no temporary file left behind');
+});
+
+test('-p of a process that is already traced names the tracer (native/tracer/diagnose.c)', { skip: noTracer }, async () => {
+  const target = spawn('sleep', ['5'], { stdio: 'ignore' });
+  const first = spawn(TRACER, ['-o', out(), '-p', String(target.pid)], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50 && !/TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${target.pid}/status`, 'utf8')); i++) await sleep(20);
+    const r = await runCli(["trace", "-o", out(), "-p", String(target.pid)]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `pagewise trace: cannot trace process ${target.pid} (PTRACE_SEIZE: EPERM): it is already traced by process ${first.pid}; ` +
+      'a process has one tracer at a time: stop the other tracer (strace, gdb, perf trace ...) first [TRACE_PTRACE_DENIED]\n');
+    const classic = spawnSync(TRACER, ['-o', out(), '-p', String(target.pid)], { encoding: 'utf8' });
+    assert.match(classic.stderr, /^pagewise-tracer: cannot trace process \d+ \(PTRACE_SEIZE: EPERM\): it is already traced by process \d+; a process has one tracer/);
+  } finally {
+    first.kill('SIGINT');
+    target.kill('SIGKILL');
+  }
 });
 
 test('bad input: one line naming the problem, exit 2, exact codes; no trace file left behind', { skip: noTracer }, () => {
@@ -280,7 +329,7 @@ test('the collector alone: usage errors and a refused exec name themselves', { s
   assert.match(r.stderr, /^pagewise-tracer: no command given; usage: pagewise-tracer /);
   const e = spawnSync(TRACER, ['-o', out(), '--', '/etc/passwd'], { encoding: 'utf8' });
   assert.equal(e.status, 2);
-  assert.equal(e.stderr, 'pagewise-tracer: cannot run /etc/passwd: EACCES\n');
+  assert.equal(e.stderr, 'pagewise-tracer: cannot run /etc/passwd: EACCES [TRACE_EXEC_FAILED]\n');
 });
 
 test('samples the kernel drops are LOST records: recorded + lost == counted (a stopped collector, a small ring)', { skip: noTracer }, async () => {

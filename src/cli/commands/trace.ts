@@ -3,7 +3,8 @@
  * every address-space change of a program into a trace (docs/formats/trace.md), through the native
  * collector (src/trace/collect.ts). Exits with the traced program's status (128 + signal when it was
  * killed); its own failures are coded errors (2 bad input or refused by the kernel, 1 failed).
- * A one-line summary goes to stderr (the program's stdout is its own); --json puts it on stdout.
+ * A one-line summary goes to stderr (the collector prints it, as tracepgfault does; the program's stdout
+ * is its own); --json puts it on stdout instead.
  */
 import { resolve } from 'node:path';
 import { collectTrace } from '../../trace/collect.js';
@@ -32,12 +33,6 @@ export function splitCommand(argv: string[]): { options: string[]; command: stri
   }
   if (dd >= 0 && i >= dd) return { options: argv.slice(0, dd), command: argv.slice(dd + 1) };
   return { options: argv.slice(0, i), command: argv.slice(i) };
-}
-
-/** tracepgfault OUTFILE CMD [ARGS...] as pagewise's argv, or null (usage error or --help). Pure. */
-export function tracepgfaultArgv(args: string[]): string[] | null {
-  if (args.length < 2 || args[0].startsWith('-')) return null;
-  return ['trace', '-o', args[0], '--', ...args.slice(1)];
 }
 
 export const command: Command = {
@@ -95,29 +90,14 @@ example:
       follow: v.follow === true,
       access: v.access === true,
       ringPages,
+      summary: !v.quiet && !(v.json && out !== '-'),
       stdout: io.stdout,
       stderr: io.stderr,
       inheritStdio: io === processIo,
       cwd: io.cwd,
     });
-    const summary = {
-      trace: outArg,
-      pid: r.pid,
-      exit: r.exit,
-      faults: r.faults,
-      lost: r.lost,
-      counted: r.counted,
-      took: r.took,
-      kernelFaults: r.kernelFaults,
-    };
-    if (v.json && out !== '-') json(io, summary);
-    else if (!v.quiet) {
-      const seen = r.kernelFaults ? 'including faults inside system calls' : 'user-mode faults only (perf_event_paranoid 2: faults inside system calls are not visible)';
-      const took = r.took === null ? '' : `; the process took ${r.took} in all`;
-      io.stderr.write(
-        `pagewise trace: ${r.faults} faults recorded (kernel counted ${r.counted ?? 'unknown'}), ${r.lost} lost, ${seen}${took}; ` +
-          `${outArg === '-' ? 'trace on stdout' : `trace in ${outArg}`}; exit ${r.exit}\n`,
-      );
+    if (v.json && out !== '-') {
+      json(io, { trace: outArg, pid: r.pid, exit: r.exit, faults: r.faults, lost: r.lost, counted: r.counted, took: r.took, kernelFaults: r.kernelFaults });
     }
     return r.exit;
   },
