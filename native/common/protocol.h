@@ -114,7 +114,7 @@
 /* docs/formats/trace.md; C structs and the writer in trace_format.h, TypeScript in src/trace/format.ts. */
 #define PW_TRACE_MAGIC 0x0045434152545750
 #define PW_TRACE_MAJOR 1
-#define PW_TRACE_MINOR 0
+#define PW_TRACE_MINOR 1
 #define PW_TRACE_HEADER_FIXED 48
 #define PW_TRACE_SOURCE_TRACE 1
 #define PW_TRACE_SOURCE_LOADER 2
@@ -133,6 +133,7 @@
 #define PW_TREC_LOST 8
 #define PW_TREC_TASK 9
 #define PW_TREC_COUNTS 10
+#define PW_TREC_SPACE 11
 #define PW_TREC_END 15
 #define PW_TREC_FAULT_LEN 40
 #define PW_TREC_REGION_ADD_LEN 56
@@ -146,6 +147,7 @@
 #define PW_TREC_TASK_LEN 32
 #define PW_TREC_COUNTS_LEN 40
 #define PW_TREC_END_LEN 32
+#define PW_TREC_SPACE_LEN 16
 #define PW_FAULT_KIND_MASK 0x3
 #define PW_FAULT_KIND_UNKNOWN 0
 #define PW_FAULT_KIND_MINOR 1
@@ -169,6 +171,7 @@
 #define PW_CAUSE_MREMAP 4
 #define PW_CAUSE_EXEC 5
 #define PW_CAUSE_LOADER 6
+#define PW_CAUSE_FORK 7
 #define PW_TASK_START 1
 #define PW_TASK_FORK 2
 #define PW_TASK_CLONE 3

@@ -68,6 +68,11 @@ _Static_assert(sizeof(struct pw_rec_task) == PW_TREC_TASK_LEN, "TASK");
 struct pw_rec_counts { struct pw_rec_head h; uint32_t pid; uint64_t t, minor, major, counted; } PW_PACKED;
 _Static_assert(sizeof(struct pw_rec_counts) == PW_TREC_COUNTS_LEN, "COUNTS");
 
+/* The region records after it, up to the next SPACE, belong to the address space of process pid
+ * (format 1.1; before any SPACE record, regions are the traced process's: info.pid). */
+struct pw_rec_space { struct pw_rec_head h; uint32_t pid; uint64_t t; } PW_PACKED;
+_Static_assert(sizeof(struct pw_rec_space) == PW_TREC_SPACE_LEN, "SPACE");
+
 struct pw_rec_end { struct pw_rec_head h; uint32_t pad; uint64_t t, faults, lost; } PW_PACKED;
 _Static_assert(sizeof(struct pw_rec_end) == PW_TREC_END_LEN, "END");
 
@@ -170,6 +175,10 @@ PW_INLINE void pw_tw_counts(struct pw_trace_writer *w, uint32_t pid, uint64_t t,
                             uint64_t counted) {
   struct pw_rec_counts *r = PW_TW_REC(w, PW_TREC_COUNTS, struct pw_rec_counts);
   r->pid = pid; r->t = t; r->minor = minor; r->major = major; r->counted = counted;
+}
+PW_INLINE void pw_tw_space(struct pw_trace_writer *w, uint32_t pid, uint64_t t) {
+  struct pw_rec_space *r = PW_TW_REC(w, PW_TREC_SPACE, struct pw_rec_space);
+  r->pid = pid; r->t = t;
 }
 /* The END record, then a flush: after it the trace is complete. */
 PW_INLINE long pw_tw_end(struct pw_trace_writer *w, uint64_t t) {

@@ -15,7 +15,10 @@
  *      PROT if the protection differs.
  *   Applying the records in order to the old layout gives exactly the new one (docs/formats/trace.md).
  *
- * Faults are attributed to regions by binary search in the current layout; a successful fault below
+ * One layout per traced address space (struct space): the main process's, and with -f each child
+ * process's from its fork (a copy of its parent's, cause fork) until it exits (every region removed).
+ * A SPACE record goes before region records of a different process than the ones before.
+ * Faults are attributed to regions by binary search in their process's current layout; a successful fault below
  * the [stack] region (the kernel grew the stack on the fault, no system call involved) grows it first.
  */
 #define _GNU_SOURCE
@@ -102,9 +105,43 @@ static int piece_cmp(const void *a, const void *b) {
   return x->s < y->s ? -1 : x->s > y->s;
 }
 
-void layout_apply(struct layout *next, uint64_t t, uint32_t cause) {
+struct space *space_of(pid_t pid) {
+  for (int i = 0; i < T.nspaces; i++) if (T.spaces[i].in_use && T.spaces[i].pid == pid) return &T.spaces[i];
+  return NULL;
+}
+
+struct space *space_new(pid_t pid) {
+  struct space *sp = space_of(pid);
+  if (sp) return sp;
+  for (int i = 0; i < T.nspaces && !sp; i++) if (!T.spaces[i].in_use) sp = &T.spaces[i];
+  if (!sp) {
+    T.spaces = realloc(T.spaces, sizeof *T.spaces * (size_t)(T.nspaces + 1));
+    if (!T.spaces) die_errno("INTERNAL", -ENOMEM, "out of memory for the address-space table");
+    sp = &T.spaces[T.nspaces++];
+  }
+  memset(sp, 0, sizeof *sp);
+  sp->pid = pid; sp->in_use = 1;
+  return sp;
+}
+
+/* Region records about to be written belong to sp: say so when they did not before (SPACE). */
+static void space_select(struct space *sp, uint64_t t) {
+  if (T.space_written == sp->pid) return;
+  pw_tw_space(&T.w, (uint32_t)sp->pid, t);
+  T.space_written = sp->pid;
+}
+
+void space_end(struct space *sp, uint64_t t) {
+  space_select(sp, t);
+  for (int i = 0; i < sp->cur.n; i++) pw_tw_region_remove(&T.w, sp->cur.r[i].id, t);
+  layout_free(&sp->cur);
+  sp->in_use = 0;
+}
+
+void layout_apply(struct space *sp, struct layout *next, uint64_t t, uint32_t cause) {
   struct pw_trace_writer *w = &T.w;
-  struct layout *old = &T.cur;
+  struct layout *old = &sp->cur;
+  space_select(sp, t);
   int pcap = old->n * 2 + 8, np = 0;
   struct piece *p = malloc(sizeof *p * (size_t)pcap);
   if (!p) die_errno("INTERNAL", -ENOMEM, "out of memory diffing the layout");
@@ -165,21 +202,23 @@ void layout_apply(struct layout *next, uint64_t t, uint32_t cause) {
 }
 
 /* exec: every old region ends, every new one starts (no identity survives an exec). */
-void layout_replace_all(struct layout *next, uint64_t t, uint32_t cause) {
-  for (int i = 0; i < T.cur.n; i++) pw_tw_region_remove(&T.w, T.cur.r[i].id, t);
-  layout_free(&T.cur);
+void layout_replace_all(struct space *sp, struct layout *next, uint64_t t, uint32_t cause) {
+  space_select(sp, t);
+  for (int i = 0; i < sp->cur.n; i++) pw_tw_region_remove(&T.w, sp->cur.r[i].id, t);
+  layout_free(&sp->cur);
   for (int j = 0; j < next->n; j++) {
     struct region *n = &next->r[j];
     n->id = T.next_region_id++;
     pw_tw_region_add(&T.w, n->id, t, n->start, n->end, n->offset, n->inode, n->prot, cause, n->name,
                      (uint16_t)strlen(n->name));
   }
-  T.cur = *next;
+  sp->cur = *next;
   memset(next, 0, sizeof *next);
 }
 
-uint32_t layout_region_of(uint64_t addr, uint64_t t, int resolved) {
-  struct layout *l = &T.cur;
+uint32_t layout_region_of(struct space *sp, uint64_t addr, uint64_t t, int resolved) {
+  if (!sp) return 0;
+  struct layout *l = &sp->cur;
   int i = first_above(l, addr);
   if (i < l->n && l->r[i].start <= addr) return l->r[i].id;
   if (!resolved) return 0; /* a fatal fault below the stack did not grow it */
@@ -187,6 +226,7 @@ uint32_t layout_region_of(uint64_t addr, uint64_t t, int resolved) {
   if (i < l->n && strcmp(l->r[i].name, "[stack]") == 0 && (i == 0 || l->r[i - 1].end <= addr)) {
     struct region *s = &l->r[i];
     s->start = addr & ~4095ULL;
+    space_select(sp, t);
     pw_tw_region_resize(&T.w, s->id, t, s->start, s->end);
     return s->id;
   }

@@ -380,10 +380,11 @@ static void write_header(void) {
   n += snprintf(info + n, sizeof info - (size_t)n,
                 "],\"pid\":%d,\"kernel\":\"%s\",\"perf_event_paranoid\":%d,\"mode\":\"%s\",\"follow\":%s,"
                 "\"uid\":%d,\"cpus\":%d,\"ring_pages\":%d,\"kernel_faults\":%s,\"access\":%s,"
-                "\"collector\":\"pagewise-tracer\",\"regions\":\"main process only\"}",
+                "\"collector\":\"pagewise-tracer\",\"regions\":\"%s\"}",
                 (int)T.target, esc, diag_paranoid(),
                 T.attach ? "attach" : "command", T.follow ? "true" : "false", (int)getuid(), T.ncpu, T.ring_pages,
-                T.kernel_faults ? "true" : "false", T.access ? "true" : "false");
+                T.kernel_faults ? "true" : "false", T.access ? "true" : "false",
+                T.follow ? "every followed process (SPACE records)" : "main process");
   uint32_t flags = PW_TRACE_F_IP | PW_TRACE_F_MAJOR | (T.kernel_faults ? PW_TRACE_F_KERNEL : 0) | (T.access ? PW_TRACE_F_ACCESS : 0) |
                    (T.follow ? PW_TRACE_F_FOLLOW : 0);
   if (pw_tw_header(&T.w, flags, T.start_mono, T.start_real, PW_TRACE_SOURCE_TRACE, info, (uint32_t)n) < 0)
@@ -411,7 +412,9 @@ void trace_begin(void) {
     if (T.tasks[i].in_use && T.tasks[i].tid != T.target)
       pw_tw_task(&T.w, (uint32_t)T.tasks[i].tid, t, PW_TASK_START, (uint32_t)T.target, (uint32_t)T.target, 0);
   struct layout l;
-  if (layout_read(T.target, &l) == 0) layout_replace_all(&l, t, PW_CAUSE_INITIAL);
+  T.space_written = T.target; /* regions before any SPACE record are the main process's */
+  struct space *sp = space_new(T.target);
+  if (layout_read(T.target, &l) == 0) layout_replace_all(sp, &l, t, PW_CAUSE_INITIAL);
   pw_tw_flush(&T.w);
   report("{\"event\":\"started\",\"pid\":%d,\"kernel_faults\":%s}", (int)T.target, T.kernel_faults ? "true" : "false");
 }

@@ -284,7 +284,7 @@ static void on_sample(const struct sample *s) {
   if (T.access) flags |= access_of(s->tid, s->addr);
   if (s->ip >= 0xffff800000000000ULL) flags |= PW_FAULT_KERNEL;
   uint64_t t = rel_time(s->time);
-  uint32_t region = (pid_t)s->pid == T.target ? layout_region_of(s->addr, t, 1) : 0;
+  uint32_t region = layout_region_of(space_of((pid_t)s->pid), s->addr, t, 1);
   pw_tw_fault(&T.w, s->tid, t, s->addr, s->ip, flags, region);
   T.samples++;
 }

@@ -5,14 +5,17 @@
  *     remember the call and resume with PTRACE_SYSCALL to stop once more at its exit;
  *   - syscall stop: in command mode the exit of that memory call; in attach mode (-p, no filter can be
  *     installed into a running process) every entry and exit, the entry giving the number;
- *     at the exit of a successful memory call of the main process: drain the rings (so faults before
- *     the change meet the old layout), read /proc/PID/maps, diff (layout.c);
- *   - fork/vfork/clone events: a TASK record (fork or clone) when the task is followed;
+ *     at the exit of a successful memory call of a tracked process (the main one; with -f every
+ *     child): drain the rings (so faults before the change meet the old layout), read
+ *     /proc/PID/maps, diff (layout.c);
+ *   - fork/vfork/clone events: a TASK record (fork or clone) when the task is followed; a followed
+ *     new process gets its own address space, its parent's layout copied (cause fork);
  *   - exec event: the first exec of the main process starts the trace (header, initial layout);
  *     a later one replaces the layout (cause exec);
  *   - signal-delivery stop: delivered unchanged; a SIGSEGV/SIGBUS the kernel raised (a fault it could
  *     not resolve) also becomes a FAULT record of kind unknown, since perf counts only resolved faults;
- *   - exit: a TASK exit record; for the main process its resource usage is kept for COUNTS.
+ *   - exit: a TASK exit record; for the main process its resource usage is kept for COUNTS; a followed
+ *     child process's regions are removed.
  * Children are always ptrace'd, followed (-f) or not: a child that inherited the seccomp filter
  * without a tracer would see its memory system calls fail with ENOSYS.
  */
@@ -92,15 +95,16 @@ static void resume(struct task *t, int sig) {
 }
 
 static void on_memory_exit(struct task *t, long nr) {
-  if (t->tgid != T.target || !T.started) return;
+  struct space *sp = T.started ? space_of(t->tgid) : NULL;
+  if (!sp) return;
   struct __ptrace_syscall_info si;
   if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si) > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT &&
       si.exit.is_error)
     return; /* a failed call changed nothing */
   perf_drain();
   struct layout next;
-  if (layout_read(T.target, &next) < 0) return; /* the process is going away */
-  layout_apply(&next, rel_time(now_mono()), cause_of_syscall(nr));
+  if (layout_read(t->tgid, &next) < 0) return; /* the process is going away */
+  layout_apply(sp, &next, rel_time(now_mono()), cause_of_syscall(nr));
 }
 
 static void on_syscall_stop(struct task *t) {
@@ -128,9 +132,16 @@ static void on_new_task(struct task parent, int event) {
   ptrace(PTRACE_GETEVENTMSG, parent.tid, 0L, &msg);
   struct task *c = task_get((pid_t)msg);
   int thread = event == PTRACE_EVENT_CLONE && c->tgid == parent.tgid;
-  if (followed(c))
-    pw_tw_task(&T.w, (uint32_t)c->tid, rel_time(now_mono()), thread ? PW_TASK_CLONE : PW_TASK_FORK,
-               (uint32_t)c->tgid, (uint32_t)(thread ? parent.tid : parent.tgid), 0);
+  if (!followed(c)) return;
+  uint64_t now = rel_time(now_mono());
+  pw_tw_task(&T.w, (uint32_t)c->tid, now, thread ? PW_TASK_CLONE : PW_TASK_FORK, (uint32_t)c->tgid,
+             (uint32_t)(thread ? parent.tid : parent.tgid), 0);
+  /* A new process: its address space starts as a copy of its parent's (a vfork child borrows it
+   * until it execs; it is recorded as a copy too). Read before the child runs: it is held at its
+   * first stop until we resume it. */
+  struct layout l;
+  if (!thread && T.started && c->tgid != parent.tgid && layout_read(c->tgid, &l) == 0)
+    layout_replace_all(space_new(c->tgid), &l, now, PW_CAUSE_FORK);
 }
 
 static void on_exec(struct task *t) {
@@ -147,10 +158,11 @@ static void on_exec(struct task *t) {
   }
   uint64_t now = rel_time(now_mono());
   if (followed(t)) pw_tw_task(&T.w, (uint32_t)t->tid, now, PW_TASK_EXEC, (uint32_t)t->tgid, 0, 0);
-  if (t->tgid == T.target) {
+  struct space *sp = space_of(t->tgid);
+  if (sp) {
     perf_drain();
     struct layout next;
-    if (layout_read(T.target, &next) == 0) layout_replace_all(&next, now, PW_CAUSE_EXEC);
+    if (layout_read(t->tgid, &next) == 0) layout_replace_all(sp, &next, now, PW_CAUSE_EXEC);
   }
 }
 
@@ -166,15 +178,18 @@ static void on_signal(struct task *t, int sig) {
     uint64_t ip = ptrace(PTRACE_GETREGS, t->tid, 0L, &regs) == 0 ? regs.rip : 0;
     uint64_t addr = (uint64_t)(uintptr_t)si.si_addr, now = rel_time(now_mono());
     perf_drain();
-    pw_tw_fault(&T.w, (uint32_t)t->tid, now, addr, ip, PW_FAULT_KIND_UNKNOWN,
-                t->tgid == T.target ? layout_region_of(addr, now, 0) : 0);
+    pw_tw_fault(&T.w, (uint32_t)t->tid, now, addr, ip, PW_FAULT_KIND_UNKNOWN, layout_region_of(space_of(t->tgid), addr, now, 0));
   }
   resume(t, sig);
 }
 
 static void on_exit_status(struct task *t, int status, const struct rusage *ru) {
-  if (followed(t))
-    pw_tw_task(&T.w, (uint32_t)t->tid, rel_time(now_mono()), PW_TASK_EXIT, (uint32_t)t->tgid, 0, (uint32_t)status);
+  uint64_t now = rel_time(now_mono());
+  if (followed(t)) pw_tw_task(&T.w, (uint32_t)t->tid, now, PW_TASK_EXIT, (uint32_t)t->tgid, 0, (uint32_t)status);
+  /* A followed child process is gone: its regions end with it. (The main process's stay, as the
+   * layout it had when the trace ended.) */
+  struct space *sp = t->tid == t->tgid && t->tgid != T.target ? space_of(t->tgid) : NULL;
+  if (sp) { perf_drain(); space_end(sp, now); }
   if (t->tid == T.target) {
     T.main_alive = 0;
     T.main_status = status;
@@ -201,8 +216,8 @@ void task_handle(pid_t tid, int status, const void *rusage) {
       case PTRACE_EVENT_SECCOMP: {
         unsigned long nr = 0;
         ptrace(PTRACE_GETEVENTMSG, tid, 0L, &nr);
-        /* only the main process's layout is tracked: others need no stop at the call's exit */
-        t->pending_nr = t->tgid == T.target && T.started ? (int)nr : -1;
+        /* only tracked address spaces (the main process, followed children) need the call's exit */
+        t->pending_nr = T.started && space_of(t->tgid) ? (int)nr : -1;
         break;
       }
       case PTRACE_EVENT_FORK: case PTRACE_EVENT_VFORK: case PTRACE_EVENT_CLONE:

@@ -29,6 +29,13 @@ struct layout {
   int n, cap;
 };
 
+/* The address space of one traced process (the main one, and each child followed with -f). */
+struct space {
+  pid_t pid;
+  struct layout cur;
+  int in_use;
+};
+
 /* One ptrace'd thread. */
 struct task {
   pid_t tid, tgid;
@@ -70,8 +77,9 @@ struct tracer {
   uint64_t throttled;
   uint64_t samples;      /* FAULT records that came from perf samples (not from fatal signals) */
 
-  /* layout of the main process */
-  struct layout cur;
+  /* address spaces: [0] is the main process's; with -f one per followed child process */
+  struct space *spaces; int nspaces;
+  pid_t space_written;   /* the pid the region records written last belong to (SPACE records) */
   uint32_t next_region_id;
 
   /* tasks */
@@ -101,9 +109,13 @@ uint64_t perf_counted(uint64_t *minor, uint64_t *major);
 /* layout.c */
 int layout_read(pid_t pid, struct layout *out); /* 0 or -errno */
 void layout_free(struct layout *l);
-void layout_apply(struct layout *next, uint64_t t, uint32_t cause); /* diff T.cur -> next, emit, replace */
-void layout_replace_all(struct layout *next, uint64_t t, uint32_t cause);
-uint32_t layout_region_of(uint64_t addr, uint64_t t, int resolved); /* resolved: a fault the kernel completed */
+struct space *space_of(pid_t pid);                 /* the tracked space of process pid, or NULL */
+struct space *space_new(pid_t pid);
+void space_end(struct space *sp, uint64_t t);      /* the process is gone: its regions are removed */
+void layout_apply(struct space *sp, struct layout *next, uint64_t t, uint32_t cause); /* diff sp->cur -> next */
+void layout_replace_all(struct space *sp, struct layout *next, uint64_t t, uint32_t cause);
+/* resolved: a fault the kernel completed (it may have grown the stack) */
+uint32_t layout_region_of(struct space *sp, uint64_t addr, uint64_t t, int resolved);
 
 /* diagnose.c: why the kernel refused (message + hint from the facts in /proc) */
 int diag_paranoid(void);

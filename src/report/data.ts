@@ -38,8 +38,9 @@ export interface ReportData {
   notes: string[];
 }
 
-export function regionLabel(r: Region): string {
-  return r.name || `[anon ${r.id}]`;
+/** A region's name; with several processes in the trace (-f), which process's. */
+export function regionLabel(r: Region, withPid = false): string {
+  return `${withPid ? `[pid ${r.pid}] ` : ''}${r.name || `[anon ${r.id}]`}`;
 }
 
 export function buildReportData(view: TraceView, title: string, notes: string[]): ReportData {
@@ -47,6 +48,7 @@ export function buildReportData(view: TraceView, title: string, notes: string[])
   const f = trace.faults;
   const pageSize = trace.header.pageSize || 4096;
   const shown = attribution.regions;
+  const severalPids = new Set(shown.map((rf) => rf.region.pid)).size > 1;
   // Assign sampled points per region: a second pass over the faults that hit each region (by identity,
   // then by address, as the attribution did), keeping every k-th.
   const every = shown.map((rf) => Math.max(1, Math.ceil(rf.faults / MAX_POINTS)));
@@ -74,7 +76,7 @@ export function buildReportData(view: TraceView, title: string, notes: string[])
     const p = pts[i];
     const order = p.t.map((_, j) => j).sort((a, b) => p.t[a] - p.t[b]);
     return {
-      id: rf.region.id, label: regionLabel(rf.region), start: rf.region.start, end: rf.region.end, pages: rf.pages,
+      id: rf.region.id, label: regionLabel(rf.region, severalPids), start: rf.region.start, end: rf.region.end, pages: rf.pages,
       prot: protString(rf.region.prot), added: rf.region.added, removed: rf.region.removed, faults: rf.faults, touched: rf.touched,
       strip: Array.from(counts), pagesPerCell: perCell,
       points: { t: order.map((j) => p.t[j]), page: order.map((j) => p.page[j]), major: order.map((j) => p.major[j]), every: every[i] },

@@ -57,6 +57,8 @@ export class TraceDecoder {
   private base = 0;
   private pending: Buffer = Buffer.alloc(0);
   private finished = false;
+  /** Whose address space the next region records describe: SPACE records set it (format 1.1). */
+  private space = 0;
 
   constructor(what = 'trace', expectedBytes = 0) {
     this.what = what;
@@ -83,6 +85,8 @@ export class TraceDecoder {
       }
       this.base = this.header.headerLen;
       this.pending = Buffer.alloc(0);
+      const pid = this.header.info.pid;
+      this.space = typeof pid === 'number' && Number.isInteger(pid) ? pid : 0;
       return this.push(buf.subarray(this.header.headerLen));
     }
     if (this.pending.length) {
@@ -197,9 +201,12 @@ export class TraceDecoder {
         if (end < start) return `REGION_ADD ${id} ends (0x${end.toString(16)}) before it starts (0x${start.toString(16)})`;
         const bytes = new Uint8Array(dv.buffer, dv.byteOffset + o + REGION_ADD_NAME_OFF, nameLen);
         const name = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-        this.regions.push({ type: 'regionAdd', id, t, start, end, offset: u64(32), inode: u64(40), prot: u32(48), cause: u32(52), name });
+        this.regions.push({ type: 'regionAdd', id, t, start, end, offset: u64(32), inode: u64(40), prot: u32(48), cause: u32(52), name, pid: this.space });
         return null;
       }
+      case RecordType.SPACE:
+        this.space = id;
+        return null;
       case RecordType.REGION_REMOVE:
         this.regions.push({ type: 'regionRemove', id, t });
         return null;

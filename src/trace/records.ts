@@ -27,6 +27,7 @@ export const RecordType = {
   LOST: P.PW_TREC_LOST,
   TASK: P.PW_TREC_TASK,
   COUNTS: P.PW_TREC_COUNTS,
+  SPACE: P.PW_TREC_SPACE,
   END: P.PW_TREC_END,
 } as const;
 
@@ -48,11 +49,12 @@ export const RECORD_MIN_LEN: Readonly<Record<number, number>> = {
   [P.PW_TREC_LOST]: P.PW_TREC_LOST_LEN,
   [P.PW_TREC_TASK]: P.PW_TREC_TASK_LEN,
   [P.PW_TREC_COUNTS]: P.PW_TREC_COUNTS_LEN,
+  [P.PW_TREC_SPACE]: P.PW_TREC_SPACE_LEN,
   [P.PW_TREC_END]: P.PW_TREC_END_LEN,
 };
 export const RECORD_NAMES: Readonly<Record<number, string>> = {
   1: 'FAULT', 2: 'REGION_ADD', 3: 'REGION_REMOVE', 4: 'REGION_RESIZE', 5: 'REGION_SPLIT', 6: 'REGION_MERGE',
-  7: 'REGION_PROT', 8: 'LOST', 9: 'TASK', 10: 'COUNTS', 15: 'END',
+  7: 'REGION_PROT', 8: 'LOST', 9: 'TASK', 10: 'COUNTS', 11: 'SPACE', 15: 'END',
 };
 
 /** Header flags. */
@@ -78,7 +80,7 @@ export const PROT_READ = P.PW_PROT_READ;
 export const PROT_WRITE = P.PW_PROT_WRITE;
 export const PROT_EXEC = P.PW_PROT_EXEC;
 export const PROT_SHARED = P.PW_PROT_SHARED;
-export const CAUSE_NAMES = ['initial', 'mmap', 'brk', 'stack', 'mremap', 'exec', 'loader'] as const;
+export const CAUSE_NAMES = ['initial', 'mmap', 'brk', 'stack', 'mremap', 'exec', 'loader', 'fork'] as const;
 export const TASK_KINDS = ['?', 'start', 'fork', 'clone', 'exec', 'exit'] as const;
 
 export interface TraceHeader {
@@ -101,6 +103,12 @@ export interface FaultRecord { type: 'fault'; tid: number; t: number; addr: numb
 export interface RegionAdd {
   type: 'regionAdd'; id: number; t: number; start: number; end: number; offset: number; inode: number;
   prot: number; cause: number; name: string;
+  /**
+   * The process whose address space the region is in (format 1.1: the last SPACE record before it; before
+   * any, the trace's own process, info.pid). The decoder always sets it; a writer given a different pid
+   * than the region before writes a SPACE record first.
+   */
+  pid?: number;
 }
 export interface RegionRemove { type: 'regionRemove'; id: number; t: number }
 export interface RegionResize { type: 'regionResize'; id: number; t: number; start: number; end: number }

@@ -11,13 +11,16 @@
  * Each region carries its lineage: its own id plus the ids whose faults may fall in it (the region it
  * was split from, the regions it absorbed). attributeFaults() counts a fault for a shown region when
  * the fault's region id is in that lineage and its address is inside the region; a fault with region
- * 0 ("no region known") is placed by address alone.
+ * 0 ("no region known") is placed by address alone, among the regions of the trace's own process
+ * (with -f every process has its own regions, at the same addresses after a fork).
  */
 import type { FaultTable } from './faults.js';
 import { FAULT_KIND_MASK, FAULT_MAJOR, FAULT_MINOR, FAULT_PREFETCHED, type RegionEvent } from './records.js';
 
 export interface Region {
   id: number;
+  /** The process whose address space holds it (0 when the trace does not say). */
+  pid: number;
   start: number;
   end: number;
   offset: number;
@@ -69,7 +72,7 @@ export function replayRegions(events: readonly RegionEvent[], until = Infinity):
     if (e.type === 'regionAdd') {
       if (all.has(e.id) || e.id === 0) { note(`REGION_ADD reuses id ${e.id} at t=${e.t}`); continue; }
       const r: Region = {
-        id: e.id, start: e.start, end: e.end, offset: e.offset, inode: e.inode, prot: e.prot, cause: e.cause, name: e.name,
+        id: e.id, pid: e.pid ?? 0, start: e.start, end: e.end, offset: e.offset, inode: e.inode, prot: e.prot, cause: e.cause, name: e.name,
         added: e.t, removed: null, lineage: [e.id], spanStart: e.start, spanEnd: e.end,
       };
       live.set(e.id, r);
@@ -157,7 +160,7 @@ export interface Attribution {
 
 const DENSE_MAX = 1 << 22;
 
-export function attributeFaults(f: FaultTable, shown: readonly Region[], pageSize: number, filter: FaultFilter = {}): Attribution {
+export function attributeFaults(f: FaultTable, shown: readonly Region[], pageSize: number, filter: FaultFilter = {}, mainPid?: number): Attribution {
   const out: RegionFaults[] = shown.map((region) => {
     const pages = Math.max(0, Math.ceil((region.end - region.start) / pageSize));
     return { region, pages, counts: pages <= DENSE_MAX ? new Uint32Array(pages) : new Map(), faults: 0, minor: 0, major: 0, touched: 0 };
@@ -172,7 +175,9 @@ export function attributeFaults(f: FaultTable, shown: readonly Region[], pageSiz
       else l.push(i);
     }
   });
-  const starts = shown.map((r) => r.start);
+  // region-0 faults go by address, to the main process's regions (all of them when mainPid is not given)
+  const byAddr = mainPid === undefined ? shown.map((_, i) => i) : shown.flatMap((r, i) => (r.pid === mainPid || r.pid === 0 ? [i] : []));
+  const starts = byAddr.map((i) => shown[i].start);
   const from = filter.from ?? -Infinity;
   const to = filter.to ?? Infinity;
   const tidWanted = filter.tid ?? -1;
@@ -199,7 +204,7 @@ export function attributeFaults(f: FaultTable, shown: readonly Region[], pageSiz
         if (a >= r.start && a < r.end) { hit = lastCand[k]; break; }
       }
     } else if (id === 0) {
-      hit = findByAddress(starts, shown, a);
+      hit = findByAddress(starts, byAddr, shown, a);
     }
     if (hit < 0) { outside++; continue; }
     const rf = out[hit];
@@ -220,8 +225,8 @@ export function attributeFaults(f: FaultTable, shown: readonly Region[], pageSiz
   return { regions: out, outside, total, prefetched };
 }
 
-/** Index of the last shown region starting at or below a that contains a, or -1. */
-function findByAddress(starts: number[], shown: readonly Region[], a: number): number {
+/** Index (in shown) of the last of the candidates `idx` (sorted by start) that contains a, or -1. */
+function findByAddress(starts: number[], idx: readonly number[], shown: readonly Region[], a: number): number {
   let lo = 0;
   let hi = starts.length - 1;
   let best = -1;
@@ -229,7 +234,7 @@ function findByAddress(starts: number[], shown: readonly Region[], a: number): n
     const mid = (lo + hi) >> 1;
     if (starts[mid] <= a) { best = mid; lo = mid + 1; } else hi = mid - 1;
   }
-  for (let i = best; i >= 0 && i > best - 8; i--) if (a >= shown[i].start && a < shown[i].end) return i;
+  for (let i = best; i >= 0 && i > best - 8; i--) if (a >= shown[idx[i]].start && a < shown[idx[i]].end) return idx[i];
   return -1;
 }
 

@@ -32,9 +32,19 @@ export function renderRegionLine(rf: RegionFaults): string {
   return line;
 }
 
-export function renderRegionMap(a: Attribution, title: string): string {
+/** The distinct processes owning regions, the trace's own (mainPid) first: more than one with -f. */
+export function regionPids(pids: Iterable<number>, mainPid?: number): number[] {
+  return [...new Set(pids)].sort((x, y) => Number(y === mainPid) - Number(x === mainPid) || x - y);
+}
+
+export function renderRegionMap(a: Attribution, title: string, mainPid?: number): string {
   const lines = [title, `(X: a page that faulted at least once, '.': never; regions over ${MAP_CELLS} pages show ${MAP_CELLS} cells or fewer, each covering k pages, X if any faulted)`];
-  for (const rf of a.regions) lines.push(renderRegionLine(rf));
+  const pids = regionPids(a.regions.map((rf) => rf.region.pid), mainPid);
+  for (const pid of pids) {
+    // a trace of several processes (-f): each address space under its own heading
+    if (pids.length > 1) lines.push(`Process ${pid}${pid === mainPid ? ' (traced)' : ''}:`);
+    for (const rf of a.regions) if (rf.region.pid === pid) lines.push(renderRegionLine(rf));
+  }
   if (a.regions.length === 0) lines.push('(no regions)');
   return lines.join('\n') + '\n';
 }
@@ -64,8 +74,9 @@ export function renderSummary(s: Summary, opts: SummaryContext = {}): string {
   if (s.lost) out.push(`the kernel dropped ${s.lost} samples`);
 
   out.push('', 'Faults per region:', '    faults   minor   major   touched/pages  region');
+  const several = new Set(s.regions.map((r) => r.pid)).size > 1;
   for (const r of [...s.regions].filter((x) => x.faults).sort((a, b) => b.faults - a.faults)) {
-    out.push(`  ${pad(r.faults, 8)} ${pad(r.minor, 7)} ${pad(r.major, 7)} ${pad(`${r.touched}/${r.pages}`, 15)}  ${hex8(r.start)} ${r.name || '[anon]'}`);
+    out.push(`  ${pad(r.faults, 8)} ${pad(r.minor, 7)} ${pad(r.major, 7)} ${pad(`${r.touched}/${r.pages}`, 15)}  ${hex8(r.start)} ${r.name || '[anon]'}${several ? ` (pid ${r.pid})` : ''}`);
   }
   out.push('', 'Faults per thread:', '       tid   faults   minor   major   share');
   for (const t of s.threads) out.push(`  ${pad(t.tid, 8)} ${pad(t.faults, 8)} ${pad(t.minor, 7)} ${pad(t.major, 7)} ${pad(pct(t.faults, s.faults), 7)}`);

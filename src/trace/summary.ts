@@ -13,7 +13,8 @@ import type { Attribution, FaultFilter, Region } from './regions.js';
 
 export interface ThreadSummary { tid: number; faults: number; minor: number; major: number }
 export interface RegionSummary {
-  id: number; start: number; end: number; name: string; pages: number; touched: number;
+  /** pid: the process whose address space holds the region (0 when the trace does not say). */
+  id: number; pid: number; start: number; end: number; name: string; pages: number; touched: number;
   faults: number; minor: number; major: number; removed: number | null;
 }
 export interface IpSummary {
@@ -93,7 +94,7 @@ export function summarize(trace: Trace, attribution: Attribution, filter: FaultF
     faults, minor, major, unknownKind, inKernel, prefetched, outside: attribution.outside,
     threads: [...threads.values()].sort((a, b) => b.faults - a.faults || a.tid - b.tid),
     regions: attribution.regions.map((r) => ({
-      id: r.region.id, start: r.region.start, end: r.region.end, name: r.region.name, pages: r.pages, touched: r.touched,
+      id: r.region.id, pid: r.region.pid, start: r.region.start, end: r.region.end, name: r.region.name, pages: r.pages, touched: r.touched,
       faults: r.faults, minor: r.minor, major: r.major, removed: r.region.removed,
     })),
     topIps,

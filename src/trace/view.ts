@@ -31,7 +31,8 @@ export async function viewTrace(trace: Trace, o: ViewOptions = {}): Promise<Trac
   const filter: FaultFilter = { from: o.from, to: o.at !== undefined ? Math.min(o.at, o.to ?? Infinity) : o.to, tid: o.tid };
   const replay = replayRegions(trace.regions, o.at ?? Infinity);
   const shown = o.at !== undefined ? replay.live : overLifetime(replay.all);
-  const attribution = attributeFaults(trace.faults, shown, trace.header.pageSize || 4096, filter);
+  const pid = trace.header.info.pid;
+  const attribution = attributeFaults(trace.faults, shown, trace.header.pageSize || 4096, filter, typeof pid === 'number' ? pid : undefined);
   const summary = summarize(trace, attribution, filter, o.topN ?? 10);
   if (o.symbols !== false) await resolveSymbols(summary.topIps, replay.all);
   return { trace, replay, attribution, summary, filter, at: o.at, topN: o.topN ?? 10 };

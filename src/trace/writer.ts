@@ -25,8 +25,11 @@ export class TraceWriter {
   private buf: Buffer;
   private dv: DataView;
   private pos = 0;
+  /** The process the region records written last belong to (SPACE records switch it). */
+  private space: number;
 
   constructor(header: HeaderSpec = {}, initialCapacity = 1 << 16) {
+    this.space = typeof header.info?.pid === 'number' ? header.info.pid : 0;
     this.buf = Buffer.alloc(initialCapacity);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     const info = Buffer.from(JSON.stringify(header.info ?? {}), 'utf8');
@@ -95,6 +98,12 @@ export class TraceWriter {
       case 'fault':
         return this.fault(r.tid, r.t, r.addr, r.ip, r.flags, r.region);
       case 'regionAdd': {
+        if (r.pid !== undefined && r.pid !== this.space) {
+          const s = this.head(RecordType.SPACE, 16);
+          this.dv.setUint32(s + 4, r.pid, true);
+          this.u64(s + 8, r.t);
+          this.space = r.pid;
+        }
         const name = Buffer.from(r.name, 'utf8').subarray(0, 65000); // len is a u16
         const o = this.head(RecordType.REGION_ADD, pad8(REGION_ADD_NAME_OFF + name.length));
         this.dv.setUint32(o + 4, r.id, true);

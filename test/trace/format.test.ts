@@ -15,7 +15,8 @@ function expectedGroups(recs: TraceRecord[]) {
   const of = <T extends TraceRecord['type']>(...types: T[]) => recs.filter((r) => (types as string[]).includes(r.type));
   return {
     faults: of('fault'),
-    regions: of('regionAdd', 'regionRemove', 'regionResize', 'regionSplit', 'regionMerge', 'regionProt'),
+    // the decoder says whose address space each region is in: before any SPACE record, the trace's pid
+    regions: of('regionAdd', 'regionRemove', 'regionResize', 'regionSplit', 'regionMerge', 'regionProt').map((r) => (r.type === 'regionAdd' ? { ...r, pid: r.pid ?? 4242 } : r)),
     lost: of('lost'), tasks: of('task'), counts: of('counts'), end: of('end')[0],
   };
 }
@@ -26,13 +27,28 @@ test('encode then decode gives back every record of every kind, and the header',
   assert.deepEqual(groups(tr), expectedGroups(sampleRecords()));
   assert.equal(tr.skipped, 1, 'the unknown record type 77 is skipped by its len');
   assert.equal(tr.header.major, 1);
-  assert.equal(tr.header.minor, 0);
+  assert.equal(tr.header.minor, 1);
   assert.equal(tr.header.pageSize, 4096);
   assert.equal(tr.header.startMonoNs, 123456789n);
   assert.equal(tr.header.startRealNs, 1700000000000000000n);
   assert.deepEqual(tr.header.info, header.info);
   assert.equal(tr.header.headerLen % 8, 0);
   assert.equal(tr.bytes, buf().length);
+});
+
+test('SPACE records (format 1.1): a region of another process is preceded by one; regions keep their pid', () => {
+  const add = (id: number, pid: number | undefined) => ({ type: 'regionAdd' as const, id, t: id, start: id * 4096, end: id * 4096 + 4096, offset: 0, inode: 0, prot: 3, cause: 7, name: '', pid });
+  const b = encodeTrace({ info: { pid: 10 } }, [add(1, 10), add(2, 11), add(3, 11), add(4, undefined), add(5, 10)]);
+  const spaces: number[] = [];
+  for (let o = new DataView(b.buffer, b.byteOffset).getUint32(12, true); o < b.length; o += b.readUInt16LE(o + 2)) {
+    if (b.readUInt16LE(o) === 11) spaces.push(b.readUInt32LE(o + 4));
+  }
+  assert.deepEqual(spaces, [11, 10], 'one SPACE before the first region of 11, one when 10 comes back');
+  const tr = decodeTrace(b);
+  assert.deepEqual(tr.regions.map((r) => (r.type === 'regionAdd' ? r.pid : -1)), [10, 11, 11, 11, 10], 'a region without pid stays in the current space');
+  assert.equal(tr.skipped, 0);
+  // a reader of format 1.0 would skip the SPACE records by their len: the rest decodes the same
+  assert.equal(decodeTrace(encodeTrace({ info: {} }, [add(1, undefined)])).regions[0].type === 'regionAdd' && (decodeTrace(encodeTrace({ info: {} }, [add(1, undefined)])).regions[0] as { pid?: number }).pid, 0, 'no info.pid: pid 0');
 });
 
 test('the bytes are laid out as docs/formats/trace.md says', () => {

@@ -88,7 +88,7 @@ test('faults of a removed mapping do not show in a later region at the same addr
 
 test('big regions are scaled to at most 64 cells, X when any page of a cell faulted', () => {
   const f = new FaultTable();
-  const region: Region = { id: 1, start: 0x40000000, end: 0x40000000 + 1000 * PAGE, offset: 0, inode: 0, prot: 3, cause: 1, name: 'big', added: 0, removed: null, lineage: [1], spanStart: 0, spanEnd: 0 };
+  const region: Region = { id: 1, pid: 0, start: 0x40000000, end: 0x40000000 + 1000 * PAGE, offset: 0, inode: 0, prot: 3, cause: 1, name: 'big', added: 0, removed: null, lineage: [1], spanStart: 0, spanEnd: 0 };
   const touch = [0, 15, 16, 999];
   f.reserve(touch.length);
   touch.forEach((p, i) => { f.addr[i] = region.start + p * PAGE; f.region[i] = 1; f.flags[i] = 1; });

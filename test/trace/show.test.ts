@@ -27,7 +27,7 @@ test('show prints the region map in the exact form, then the summary', async () 
     'Region: 7f0000004000 - 7f0000008000 (   4 pages): |.X..| [anon]  [removed at 6.000ms]',
     'Region: 7ffffffde000 - 800000000000 (  34 pages): |.................................X| [stack]',
   ]);
-  assert.match(r.stdout, /^Trace .*sample\.pwt: \.\/sample 7 \(pid 4242\), pagewise trace, version 1\.0, 23 fault records/m);
+  assert.match(r.stdout, /^Trace .*sample\.pwt: \.\/sample 7 \(pid 4242\), pagewise trace, version 1\.1, 23 fault records/m);
   assert.match(r.stdout, /^recorded 23 of 42 faults the process took/m);
   assert.match(r.stdout, /^the kernel dropped 3 samples$/m);
   assert.match(r.stdout, /^ {6}4243 {8}3 {7}2 {7}1 {3}13\.0%$/m);
@@ -118,7 +118,7 @@ test('bad input: not a trace, no such file, a directory, a bad time: one line, e
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
   const v2 = join(dir, 'v2.pwt');
-  writeFileSync(v2, encodeTrace({ major: 2 }, []));
+  writeFileSync(v2, encodeTrace({ major: 2, minor: 0 }, []));
   const r = await runCli(['show', v2]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /trace format version 2\.0, this pagewise reads version 1\.x only; .*\[TRACE_BAD_VERSION\]\n$/);

@@ -74,7 +74,7 @@ function loadRegion(path: string, base: number, id: number): Region {
   const exec = out.split('\n').find((l) => /^\s*LOAD\s/.test(l) && / R E /.test(l))!;
   const [, off, vaddr, , , memsz] = exec.trim().split(/\s+/).map((x) => parseInt(x, 16));
   const start = base + (vaddr - (vaddr % 4096));
-  return { id, start, end: base + vaddr + memsz, offset: off - (off % 4096), inode: 1, prot: 5, cause: 0, name: path, added: 0, removed: null, lineage: [id], spanStart: 0, spanEnd: 0 };
+  return { id, pid: 0, start, end: base + vaddr + memsz, offset: off - (off % 4096), inode: 1, prot: 5, cause: 0, name: path, added: 0, removed: null, lineage: [id], spanStart: 0, spanEnd: 0 };
 }
 
 const seqscan = join(NATIVE, 'workloads', 'seqscan');

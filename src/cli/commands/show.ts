@@ -96,7 +96,8 @@ export function renderText(path: string, view: TraceView): string {
   if (view.filter.to !== undefined && view.filter.to !== view.at) filter.push(`to ${formatNs(view.filter.to)}`);
   let out = describeTrace(path, view.trace);
   if (filter.length) out += `(faults of ${filter.join(', ')})\n`;
-  out += '\n' + renderRegionMap(view.attribution, title) + renderSummary(view.summary, { paranoid: paranoidOf(view), topN: view.topN });
+  const pid = view.trace.header.info.pid;
+  out += '\n' + renderRegionMap(view.attribution, title, typeof pid === 'number' ? pid : undefined) + renderSummary(view.summary, { paranoid: paranoidOf(view), topN: view.topN });
   if (view.replay.anomalies.length) out += `\n${view.replay.anomalies.length} inconsistent region records were skipped, first: ${view.replay.anomalies[0]}\n`;
   return out;
 }
@@ -111,7 +112,7 @@ function toJson(path: string, view: TraceView) {
     regions: view.attribution.regions.map((rf) => {
       const { map, perCell } = regionCells(rf);
       const r = rf.region;
-      return { id: r.id, start: r.start, end: r.end, pages: rf.pages, prot: protString(r.prot), name: r.name, added: r.added, removed: r.removed, faults: rf.faults, minor: rf.minor, major: rf.major, touched: rf.touched, map, pagesPerCell: perCell };
+      return { id: r.id, pid: r.pid, start: r.start, end: r.end, pages: rf.pages, prot: protString(r.prot), name: r.name, added: r.added, removed: r.removed, faults: rf.faults, minor: rf.minor, major: rf.major, touched: rf.touched, map, pagesPerCell: perCell };
     }),
     summary: view.summary,
     end: trace.end,

@@ -53,7 +53,8 @@ options:
   -o, --output OUT   the trace file (mode 0600; default pagewise.trace); '-' writes it to stdout, and the
                      program's own stdout then goes to stderr
   -p, --pid PID      attach to a running process instead of running CMD (stop with Ctrl-C)
-  -f, --follow       follow child processes too (their faults and tasks; regions are the main process's)
+  -f, --follow       follow child processes too: their faults, tasks and own regions (show groups the
+                     region map by process)
   --access           also record the access kind (read, write, exec) of each fault, from the
                      exceptions:page_fault_* tracepoints: needs root (or CAP_PERFMON) and tracefs, and
                      costs a second sample per fault; without them a warning, and the kinds stay unknown
