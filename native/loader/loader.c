@@ -2,9 +2,12 @@
  * pagewise-loader: load an ELF program into this process and run it, without execve of the program.
  *
  *   pagewise-loader [--mode eager|demand] [--via signal|uffd] [--shm FD] [--check] --exec PATH -- ARGV0 ARGS...
+ *   pagewise-loader ARGS...  (argv[1] none of the options: a program's re-execution of /proc/self/exe)
  *
  * 1. Arguments; map the shared page (--shm FD from pagewise-exec) where state, counters and a failure
- *    message go (state LOADING).
+ *    message go (state LOADING). An argv that is not the loader's own, with the self fd (PW_SELF_FD)
+ *    an eager run left: the program re-executed /proc/self/exe, which still names the loader; load
+ *    the fd's file eagerly with that argv, as execve would have.
  * 2. Check everything (check.c): PATH is a regular executable file, not setuid/setgid (it would run
  *    without its privileges), and a loadable x86-64 ELF image; the same for its PT_INTERP, if any.
  * 3. Choose where each image goes: ET_EXEC at its own addresses (refused if they meet any existing
@@ -20,7 +23,8 @@
  *    (prctl PR_SET_MM_MAP: needs no privilege; on refusal brk stays after the loader, see docs).
  * 6. Restore what the program should inherit: signal dispositions (handled -> default, ignored stay
  *    ignored: execve of the loader did it, the loader installs none of its own before), the signal
- *    mask, no rseq registration, none of the loader's fds but the pager's.
+ *    mask, no rseq registration, none of the loader's fds but the pager's and, eager while
+ *    /proc/self/exe names the loader, the self fd.
  * 7. Install the demand pager (SIGSEGV handler on an alternate stack, or the uffd thread) and the
  *    kernel-touch guard (seccomp filter + SIGSYS handler, filter.c).  POINT OF NO RETURN: after the
  *    filter is installed nothing can be undone; until then every failure is reported cleanly.
@@ -341,7 +345,9 @@ static __attribute__((noreturn, noinline)) void jump(uint64_t sp, uint64_t entry
  * (PR_SET_MM_MAP again, now with exe_fd: refused while any mapping of the old exe file is left;
  * PR_SET_MM_EXE_FILE would need CAP_SYS_RESOURCE), closes that fd and jumps as jump() does. A refusal
  * leaves /proc/self/exe naming the loader, as an unprivileged run does (the layout was already set by
- * the same call without exe_fd, made in C where its failure can be reported).
+ * the same call without exe_fd, made in C where its failure can be reported), and then the self fd
+ * (PW_SELF_FD, left by leave_self_fd) stays for the program's re-executions; on success the stub
+ * closes it, since /proc/self/exe then names the program itself.
  * Its parameters sit in the same page from PW_HANDOFF_DATA: struct pw_handoff, with a copy of the
  * prctl_mm_map and of the auxv it points to. */
 #define PW_HANDOFF_DATA 2048
@@ -350,7 +356,7 @@ struct prctl_mm_map_ {
   uint64_t *auxv; uint32_t auxv_size; uint32_t exe_fd;
 };
 struct pw_handoff {
-  uint64_t unmap_at, unmap_len, exe_fd, sp, entry, pad[3]; /* offsets 0..63, read by the stub */
+  uint64_t unmap_at, unmap_len, exe_fd, sp, entry, self_fd, pad[2]; /* offsets 0..63, read by the stub */
   struct prctl_mm_map_ map;                                /* offset 64 */
   uint64_t auxv[2 * 48];
 };
@@ -360,7 +366,9 @@ __asm__(".text\n.globl pw_handoff_code\n.globl pw_handoff_code_end\npw_handoff_c
         "\tmov $11, %eax\n\tmov 0(%rbx), %rdi\n\tmov 8(%rbx), %rsi\n\tsyscall\n"                 /* munmap */
         "\tmov $157, %eax\n\tmov $35, %edi\n\tmov $14, %esi\n\tlea 64(%rbx), %rdx\n"
         "\tmov $104, %r10d\n\txor %r8d, %r8d\n\tsyscall\n"                    /* prctl(PR_SET_MM, PR_SET_MM_MAP) */
-        "\tmov $3, %eax\n\tmov 16(%rbx), %rdi\n\tsyscall\n"                                    /* close */
+        "\ttest %rax, %rax\n\tjnz 1f\n"                       /* refused: the self fd stays (PW_SELF_FD) */
+        "\tmov $3, %eax\n\tmov 40(%rbx), %rdi\n\tsyscall\n"             /* close(self_fd): exe is the program */
+        "1:\tmov $3, %eax\n\tmov 16(%rbx), %rdi\n\tsyscall\n"                                 /* close */
         "\tmov 24(%rbx), %rsp\n\tpush 32(%rbx)\n"
         "\txor %eax, %eax\n\txor %ebx, %ebx\n\txor %ecx, %ecx\n\txor %edx, %edx\n"
         "\txor %esi, %esi\n\txor %edi, %edi\n\txor %ebp, %ebp\n"
@@ -371,7 +379,7 @@ extern const ElfW(Ehdr) __ehdr_start;
 
 /* Prepare the stub page; returns its address, or NULL when it cannot be made (then the caller copies
  * the loader as before). Failures here are still before the point of no return. */
-static void *prepare_handoff(int exe_fd, uint64_t sp, uint64_t entry, const struct prctl_mm_map_ *m) {
+static void *prepare_handoff(int exe_fd, int self_fd, uint64_t sp, uint64_t entry, const struct prctl_mm_map_ *m) {
   uint64_t base = (uint64_t)&__ehdr_start, end = base;
   const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
   for (int k = 0; k < __ehdr_start.e_phnum; k++)
@@ -383,7 +391,7 @@ static void *prepare_handoff(int exe_fd, uint64_t sp, uint64_t entry, const stru
   if (page == MAP_FAILED) return NULL;
   memcpy(page, pw_handoff_code, (size_t)(pw_handoff_code_end - pw_handoff_code));
   struct pw_handoff *h = (struct pw_handoff *)(page + PW_HANDOFF_DATA);
-  *h = (struct pw_handoff){.unmap_at = base, .unmap_len = end - base, .exe_fd = (uint64_t)exe_fd, .sp = sp, .entry = entry, .map = *m};
+  *h = (struct pw_handoff){.unmap_at = base, .unmap_len = end - base, .exe_fd = (uint64_t)exe_fd, .self_fd = (uint64_t)(int64_t)self_fd, .sp = sp, .entry = entry, .map = *m};
   memcpy(h->auxv, m->auxv, m->auxv_size);
   h->map.auxv = h->auxv;
   h->map.exe_fd = (uint32_t)exe_fd;
@@ -472,6 +480,46 @@ static void expand_script(const char **path, char ***pargv, int *pargc) {
   fail(PW_LOADER_ERR_BAD_INTERP, "%s: #! interpreters nest more than 4 deep", *path);
 }
 
+/* ---- the program re-executing /proc/self/exe (PW_SELF_FD in loader.h) ----
+ * Every invocation of the loader (pagewise run's, a passthrough child's, --check) has one of its
+ * options as argv[1]: that is how the loader knows it was invoked as itself. An argv[1] that is none
+ * of them (or no argv[1]) comes from a program that exec'd /proc/self/exe, or the loader's path read
+ * from it, with its own argv: busybox's shell runs an applet as ["tr", "a", "x"] that way. */
+static int loader_option(const char *a) {
+  static const char *const opts[] = {"--mode", "--via", "--shm", "--passthrough", "--check", "--predictor", "--pages", "--record", "--exec"};
+  for (size_t k = 0; k < sizeof opts / sizeof *opts; k++)
+    if (!strcmp(a, opts[k])) return 1;
+  return 0;
+}
+
+/* The self fd, when this process inherited one: an O_PATH fd (nothing but the loader makes those at
+ * that number) of a regular file with an execute bit. Returns the path to load it by, or NULL. The
+ * /proc/self/fd link opens the very file the fd holds, as the kernel's exe link would, even if the
+ * path was renamed or replaced since. */
+static const char *self_exec_fd(void) {
+  static char link[32];
+  int fl = fcntl(PW_SELF_FD, F_GETFL);
+  struct stat st;
+  if (fl < 0 || !(fl & O_PATH) || fstat(PW_SELF_FD, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) return NULL;
+  snprintf(link, sizeof link, "/proc/self/fd/%d", PW_SELF_FD);
+  return link;
+}
+
+/* Eager, before the jump: leave an O_PATH fd of PATH at PW_SELF_FD, inherited through execve (not
+ * close-on-exec), so that a re-execution of /proc/self/exe that reaches the loader finds the program.
+ * An fd already there that is not O_PATH is the program's own (inherited): it is never replaced and
+ * nothing is left. O_PATH: the program can do no I/O through it. Returns the fd or -1. */
+static int leave_self_fd(const char *path) {
+  int fl = fcntl(PW_SELF_FD, F_GETFL);
+  if (fl >= 0 && !(fl & O_PATH)) return -1;
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (fd == PW_SELF_FD) return fcntl(fd, F_SETFD, 0) < 0 ? (close(fd), -1) : fd;
+  long r = sys_dup3(fd, PW_SELF_FD, 0); /* EBADF when RLIMIT_NOFILE is 1000 or less: nothing left */
+  close(fd);
+  return r < 0 ? -1 : PW_SELF_FD;
+}
+
 static void usage(void) {
   fail(PW_LOADER_ERR_USAGE, "usage: pagewise-loader [--mode eager|demand|hybrid] [--via signal|uffd] [--predictor NAME] [--pages N] [--record FILE] [--shm FD] --exec PATH -- ARGV0 ARGS...");
 }
@@ -484,7 +532,13 @@ int main(int argc, char **argv, char **envp) {
   pw.uffd = -1;
   const char *path = NULL;
   int shm_fd = -1, i, check_only = 0;
-  for (i = 1; i < argc; i++) {
+  /* not an invocation of the loader but a program's re-execution of /proc/self/exe, with the self fd
+   * its eager loader left: behave as execve of that program would. Eager (the only mode that leaves
+   * the fd), argv as given (argv[0] too: busybox dispatches on it), the same environment, AT_EXECFN
+   * the name the caller exec'd (the kernel's, e.g. "/proc/self/exe"). Without the fd: usage, as before. */
+  const char *execfn = NULL;
+  int reexec = argc >= 1 && (argc < 2 || !loader_option(argv[1])) && (path = self_exec_fd()) != NULL;
+  for (i = 1; !reexec && i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--")) { i++; break; }
     if (i + 1 >= argc) usage();
@@ -512,7 +566,8 @@ int main(int argc, char **argv, char **envp) {
       path = argv[++i];
     } else usage();
   }
-  if (!path || i >= argc) usage();
+  if (reexec) { i = 0; execfn = (const char *)getauxval(AT_EXECFN); }
+  else if (!path || i >= argc) usage();
   if (pw_hybrid_check()) fail(PW_LOADER_ERR_USAGE, "%s", pw_hybrid_check());
   char **pargv = argv + i;
   int pargc = argc - i;
@@ -631,7 +686,7 @@ int main(int argc, char **argv, char **envp) {
   AUX(AT_SECURE, 0);
   AUX(AT_RANDOM, rnd);
   AUX(AT_HWCAP2, getauxval(AT_HWCAP2));
-  AUX(AT_EXECFN, path);
+  AUX(AT_EXECFN, execfn ? execfn : path);
   AUX(AT_PLATFORM, platform);
   for (Elf64_auxv_t *a = aux_in; a->a_type != AT_NULL; a++) /* pass through what we do not know */
     if (a->a_type == 27 /* AT_RSEQ_FEATURE_SIZE */ || a->a_type == 28 /* AT_RSEQ_ALIGN */) AUX(a->a_type, a->a_un.a_val);
@@ -677,10 +732,14 @@ int main(int argc, char **argv, char **envp) {
      * the loader's image; otherwise (demand, hybrid, passthrough: the loader's code keeps running in
      * the program) the image is copied first. */
     int exe_fd = -1;
+    /* eager: the self fd for the program's re-executions of /proc/self/exe (PW_SELF_FD), left before
+     * the exe change is tried and closed once /proc/self/exe names the program (below, or in the stub).
+     * The demand modes need none: their guard resolves /proc/self/exe before every execve. */
+    int self_fd = pw.mode == PW_LOADER_MODE_EAGER && !pw.passthrough ? leave_self_fd(path) : -1;
     if (geteuid() == 0) {
       if (pw.mode == PW_LOADER_MODE_EAGER && !pw.passthrough) {
         handoff_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (handoff_fd >= 0) handoff = prepare_handoff(handoff_fd, (uint64_t)st, dynamic ? interp.entry + interp.bias : prog.entry + prog.bias, &m);
+        if (handoff_fd >= 0) handoff = prepare_handoff(handoff_fd, self_fd, (uint64_t)st, dynamic ? interp.entry + interp.bias : prog.entry + prog.bias, &m);
         if (!handoff && handoff_fd >= 0) { close(handoff_fd); handoff_fd = -1; }
       }
       if (!handoff) exe_fd = take_exe_file(path);
@@ -692,8 +751,9 @@ int main(int argc, char **argv, char **envp) {
       if (prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof m, 0) < 0 && getenv("PAGEWISE_LOADER_DEBUG"))
         fprintf(stderr, "pagewise-loader: PR_SET_MM_MAP: %s (brk stays after the loader)\n", strerror(errno));
     } else if (getenv("PAGEWISE_LOADER_DEBUG") && m.exe_fd == (uint32_t)-1 && !handoff) {
-      fprintf(stderr, "pagewise-loader: /proc/self/exe stays the loader\n");
+      fprintf(stderr, "pagewise-loader: /proc/self/exe stays the loader%s\n", self_fd >= 0 ? "" : (pw.mode == PW_LOADER_MODE_EAGER && !pw.passthrough ? ", and no self fd could be left" : ""));
     }
+    if (exe_fd >= 0 && m.exe_fd != (uint32_t)-1 && self_fd >= 0) close(self_fd); /* exe is the program */
     if (exe_fd >= 0) close(exe_fd);
   }
 

@@ -77,6 +77,14 @@ struct pw_state {
 extern const char pw_tramp_code[], pw_tramp_code_end[];
 extern struct pw_state pw;
 
+/* The self fd: an eagerly loaded program whose /proc/self/exe could not be re-pointed (unprivileged)
+ * keeps an O_PATH fd of its own file at this number, NOT close-on-exec. When the program re-executes
+ * /proc/self/exe (busybox's shell does, for applets), the kernel starts the loader again, with the
+ * program's argv: the loader recognises that (argv[1] is none of its options) and loads the file of
+ * this fd instead of printing its usage line (loader.c, self_exec_fd; docs/loader.md "/proc/self/exe").
+ * Fixed, because nothing else survives execve; high, out of the way of the fds programs count on. */
+#define PW_SELF_FD 1000
+
 /* check.c (hosted, before the first mapping) */
 int pw_check_image(struct pw_image *im, const char *path, int is_interp, char *msg, size_t msglen);
 

@@ -93,6 +93,15 @@ for (const kind of ['static', 'pie', 'dyn']) {
       assert.equal(r.stdout, 'PASS\n', `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
     }
   });
+  test(`fixture loader-reexec-${kind}: re-executing /proc/self/exe runs the program again, in every mode`, () => {
+    for (const mode of MODES) {
+      const r = loaded(mode, [FIX(`loader-reexec-${kind}`)]);
+      // AT_EXECFN: "/proc/self/exe" as directly in eager mode; the resolved path in the demand modes,
+      // whose guard resolves the link before it execs the program through the loader
+      assert.match(r.stdout, /^PASS 3\nexecfn \//, `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.code, 0);
+    }
+  });
   test(`fixture loader-auxv-${kind}: every required AT_ entry, stack alignment, brk`, () => {
     for (const mode of MODES) {
       const p = FIX(`loader-auxv-${kind}`);
@@ -157,12 +166,53 @@ test('unprivileged (setpriv to nobody): uffd falls back to user-mode-only with t
       assert.equal(s.loader.uffdKernelFaults, false, 'unprivileged uffd sees user faults only');
       assert.ok(s.loader.guardTraps > 0, 'the guard pre-faulted the kernel-touched buffers');
     }
-    if (mode.includes('demand') && !busybox) {
-      // busybox re-executes /proc/self/exe for the pipeline's applets: unprivileged that names the loader
+    if (!busybox) {
+      // busybox re-executes /proc/self/exe for the pipeline's applets: unprivileged that names the loader,
+      // which finds the program again (demand: the guard resolves the path; eager: the self fd)
       const p = spawnSync(drop[0], [...drop.slice(1), ...mode, '--', '/bin/busybox', 'sh', '-c', 'echo b a | tr " " "\\n" | sort | tr "\\n" " "'], { encoding: 'utf8', cwd: '/' });
       assert.equal(p.stdout, 'a b ', `${mode.join(' ')}: ${p.stderr}`);
     }
   }
+});
+
+test('unprivileged eager: programs that re-execute /proc/self/exe (busybox applets in pipelines) run as directly', { skip: unprivilegedSkip() || busybox }, () => {
+  // unprivileged, /proc/self/exe keeps naming the loader, and in eager mode nothing of the loader stays
+  // in the program: the loader leaves an O_PATH fd of the program at 1000 and, started again with an
+  // argv that is not its own, loads that file (docs/loader.md, "/proc/self/exe")
+  const root = packageCopyForUser();
+  const bin = join(root, BIN_REL);
+  const eager = (argv: string[]) => runAsUser(['node', bin, 'run', '--mode', 'eager', '--', ...argv]);
+  const same = (argv: string[]) => {
+    const d = runAsUser(argv);
+    const l = eager(argv);
+    assert.equal(l.code, d.code, `${argv.join(' ')}: status ${l.code} vs direct ${d.code}; stderr: ${l.stderr}`);
+    assert.equal(l.stdout, d.stdout, `${argv.join(' ')}: stdout differs; stderr: ${l.stderr}`);
+    assert.equal(l.stderr, d.stderr, `${argv.join(' ')}: stderr differs`);
+    return d;
+  };
+  assert.equal(same(['/bin/busybox', 'sh', '-c', 'echo hi | busybox cat']).stdout, 'hi\n');
+  assert.equal(same(['/bin/busybox', 'sh', '-c', 'echo a b | tr a x']).stdout, 'x b\n');
+  same(['/bin/busybox', 'sh', '-c', 'echo b a | tr " " "\\n" | sort | tr "\\n" " "; echo; cat /proc/self/cmdline | tr "\\0" " "']);
+  // a re-executed shell re-executes in turn: the self fd is left again at every level
+  assert.equal(same(['/bin/busybox', 'sh', '-c', 'echo a b | busybox sh -c "tr a x | cat"']).stdout, 'x b\n');
+  // statuses and stderr of re-executed applets
+  assert.equal(same(['/bin/busybox', 'sh', '-c', 'set -o pipefail; echo x | cat /nonexistent-file | cat; echo rc=$?; echo x | grep -q y']).code, 1);
+  // any program, any link kind: argv[0] and arguments as passed, the environment, AT_EXECFN "/proc/self/exe"
+  for (const kind of ['static', 'pie', 'dyn']) {
+    const fx = join(root, 'native', 'build', 'loader-fixtures', `loader-reexec-${kind}`);
+    assert.equal(same([fx]).stdout, 'PASS 3\nexecfn /proc/self/exe\n', kind);
+  }
+  // an invocation of the loader itself (one of its options first) is still one, with the self fd inherited
+  const loader = join(root, 'native', 'build', 'pagewise-loader');
+  const inner = eager(['/bin/busybox', 'sh', '-c', `${loader} --check --exec /bin/busybox -- busybox && echo checked; ${loader} --mode fast; echo rc=$?`]);
+  assert.equal(inner.stdout, 'checked\nrc=2\n');
+  assert.match(inner.stderr, /^pagewise-loader: usage: pagewise-loader /);
+  // the difference the program can see: the self fd (O_PATH, not close-on-exec) names its own file
+  assert.match(eager(['/bin/busybox', 'readlink', '/proc/self/fd/1000']).stdout, /^\/(usr\/)?bin\/busybox\n$/);
+  // a program that closes it cannot be found again: the re-execution fails with the loader's usage line
+  const closed = eager(['/bin/busybox', 'sh', '-c', 'exec 1000<&-; echo a | cat']);
+  assert.match(closed.stderr, /^pagewise-loader: usage: pagewise-loader /m);
+  assert.equal(closed.stdout, '');
 });
 
 test('children: pipelines, nested shells and exec\'d programs of a loaded shell (they run through the loader)', { skip: busybox }, () => {
