@@ -155,7 +155,7 @@ static const char CLASSIC_HELP[] =
   "until it is reaped: the same trace as pagewise trace -o OUTFILE -- CMD ARGS..., from the native collector\n"
   "alone (no Node start-up: a few milliseconds of fixed cost). Exits with CMD's status (128+N when killed by\n"
   "signal N); 2 when CMD cannot be run or the kernel refuses (the message says why and what to change).\n"
-  "example: tracepgfault seq.pwt seqscan 4096 && pagewise show seq.pwt\n";
+  "example: tracepgfault seq.pwt native/build/workloads/seqscan 4096 && pagewise show seq.pwt\n";
 
 static void usage(const char *complaint) {
   char msg[512];
