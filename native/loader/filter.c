@@ -2,15 +2,16 @@
  * filter.c: the seccomp filter of the demand modes (the kernel-touch guard), built before the jump.
  *
  * Why: a system call whose buffer lies in a page not mapped yet gets EFAULT (or a short count) from
- * the kernel and never a SIGSEGV; a userfaultfd opened with UFFD_USER_MODE_ONLY does not see it either.
+ * the kernel and never a SIGSEGV; the userfaultfd (user-mode-only, SIGBUS feature) does not serve it
+ * either.
  * So the filter sends SIGSYS (SECCOMP_RET_TRAP) for the system calls that take a user pointer when a
  * pointer argument lies in the program's lazy ranges, and pager.c's pw_sys_handler maps those pages and
  * issues the call itself. Calls made from the loader's own text always pass (that is how the handler
  * issues them, and the trampoline page of loader.h). It also traps every call that may block signals
- * or install an action (SIGSEGV and SIGSYS must stay deliverable), every execve (the new program is run
- * through the loader, so every process of the tree has the SIGSYS handler), and in the uffd via every
- * fork (a child does not inherit the registration: map everything first); clone3 gets ENOSYS so that
- * libc falls back to clone, whose flags the filter can see.
+ * or install an action (the pager's SIGSEGV or SIGBUS, and SIGSYS, must stay deliverable), every
+ * execve (the new program is run through the loader, so every process of the tree has the SIGSYS
+ * handler), and in the uffd via every fork (a child does not inherit the registration: map everything
+ * first); clone3 gets ENOSYS so that libc falls back to clone, whose flags the filter can see.
  * The filter is inherited by every program this one execs and can never be removed, so nothing is
  * trapped unconditionally: only pointers (or the calling code) inside the lazy ranges are.
  *
@@ -76,9 +77,8 @@ static void add_pieces(uint64_t lo, uint64_t hi) {
 int pw_install_filter(char *msg, size_t msglen) {
   struct rule rules[96];
   int nr = 0;
-  int guard_buffers = pw.via == PW_LOADER_VIA_SIGNAL || pw.user_only;
 #define R(x, k, a) rules[nr++] = (struct rule){(x), (k), (a)}
-  if (guard_buffers) {
+  { /* system call buffers: both vias (the uffd one delivers faults as SIGBUS, so kernel faults get EFAULT) */
     R(SYS_read, RANGE, 2); R(SYS_write, RANGE, 2); R(SYS_pread64, RANGE, 2); R(SYS_pwrite64, RANGE, 2);
     R(SYS_getdents64, RANGE, 2); R(SYS_recvfrom, RANGE, 2); R(SYS_sendto, RANGE, 2);
     R(SYS_readv, RANGE, 2); R(SYS_writev, RANGE, 2); R(SYS_preadv, RANGE, 2); R(SYS_pwritev, RANGE, 2);
@@ -101,7 +101,6 @@ int pw_install_filter(char *msg, size_t msglen) {
     R(SYS_mmap, RANGE, 1);
   } else {
     R(SYS_rt_sigaction, SETS_MASK, 6);
-    if (!guard_buffers) R(SYS_rt_sigprocmask, SETS_MASK, 6);
     R(SYS_fork, ALWAYS, 0); R(SYS_vfork, ALWAYS, 0); R(SYS_clone, CLONE, 0);
     R(SYS_clone3, ENOSYS_, 0);
   }
@@ -164,7 +163,7 @@ int pw_install_filter(char *msg, size_t msglen) {
     switch (rules[r].kind) {
       case SETS_MASK:
         /* every call that may block signals or install an action (whose sa_mask may block them),
-         * from any code: SIGSYS (and SIGSEGV in the signal via) must never really be blocked, or a
+         * from any code: SIGSYS and the pager's SIGSEGV or SIGBUS must never really be blocked, or a
          * trapped call (a lazy fault) kills the process; the handler strips them (pager.c) */
         if (rules[r].nr == SYS_rt_sigprocmask) {
           ld(ARG_LO(0));
@@ -189,7 +188,7 @@ int pw_install_filter(char *msg, size_t msglen) {
         /* FALLTHROUGH */
       case MASK:
         /* signal masks set by the program's own code (a static program's libc blocks every signal
-         * around clone): SIGSEGV must never really be blocked while pages are still lazy */
+         * around clone): the pager's signal must never really be blocked while pages are still lazy */
         range_check_at(8);
         /* FALLTHROUGH */
       case RANGE:

@@ -327,7 +327,8 @@ long pw_hybrid_setup(char *const *argv, int argc, const char *const image_path[2
   }
   jraw(info, &n, cap, ",\"writer\":\"pagewise-loader\"}");
   hy.t0 = now_ns(CLOCK_MONOTONIC_);
-  uint32_t flags = PW_TRACE_F_ACCESS | (pw.via == PW_LOADER_VIA_SIGNAL ? PW_TRACE_F_IP : 0);
+  /* both vias handle a fault in the faulting thread's signal handler, which sees its registers */
+  uint32_t flags = PW_TRACE_F_ACCESS | PW_TRACE_F_IP;
   if (pw_tw_header(&hy.tw, flags, hy.t0, now_ns(CLOCK_REALTIME_), PW_TRACE_SOURCE_LOADER, info, n) < 0) {
     pw_memcpy(msg, "cannot write the record file header", 36);
     return PW_LOADER_ERR_RECORD;

@@ -16,7 +16,8 @@
  * 4. Map. eager: every PT_LOAD from the file with its permissions, the partial page after the file
  *    bytes zeroed, the rest anonymous. demand/signal: each segment's pages reserved PROT_NONE, no
  *    contents; pager.c maps them on first touch. demand/uffd: anonymous with final permissions,
- *    registered with a userfaultfd (UFFD_USER_MODE_ONLY when unprivileged), served by a pager thread.
+ *    registered with a userfaultfd (user-mode-only, UFFD_FEATURE_SIGBUS: the faulting thread resolves
+ *    its own fault in pager.c, with no pager thread; see setup_uffd for why).
  * 5. Build the initial stack below the loader's frames: argc, argv (the loader's own strings), envp,
  *    a complete auxiliary vector (AT_RANDOM fresh, the rest the loader's own, passed through, or the
  *    program's), 16-byte aligned; tell the kernel where the program's brk, argv, env and auxv are
@@ -25,7 +26,7 @@
  *    ignored: execve of the loader did it, the loader installs none of its own before), the signal
  *    mask, no rseq registration, none of the loader's fds but the pager's and, eager while
  *    /proc/self/exe names the loader, the self fd.
- * 7. Install the demand pager (SIGSEGV handler on an alternate stack, or the uffd thread) and the
+ * 7. Install the demand pager (SIGSEGV handler, or SIGBUS for the uffd, on an alternate stack) and the
  *    kernel-touch guard (seccomp filter + SIGSYS handler, filter.c).  POINT OF NO RETURN: after the
  *    filter is installed nothing can be undone; until then every failure is reported cleanly.
  * 8. State RUNNING; jump to the entry (the interpreter's when dynamic) with rsp at argc and every
@@ -270,15 +271,31 @@ static void count_lazy(void) {
   pw.shm->lazy_pages = n;
 }
 
+/*
+ * The userfaultfd of the uffd via. Its faults are delivered as SIGBUS to the faulting thread
+ * (UFFD_FEATURE_SIGBUS), whose handler (pager.c) resolves them with UFFDIO_COPY/ZEROPAGE itself.
+ * Why not a pager thread reading the fd, the usual design (and this loader's until then): each fault
+ * then blocks the faulting thread and wakes the pager, and the pager's UFFDIO_COPY wakes the thread
+ * back. On this 2-vCPU VM the scheduler puts each wakee on the idle vCPU, and waking a halted vCPU
+ * goes through the host: 50 us per fault against 10 for a SIGSEGV handler (seqscan 16384: 0.9-1.2 s
+ * against 0.2 s). Spinning in the pager (up to 100 us) still paid the faulting thread's wake-up (40
+ * us per fault); pinning the pager to the faulting thread's CPU made the scheduler move that thread
+ * away at its wake-up (a migration per fault); only a SCHED_IDLE pager pinned there was fast, and it
+ * starved for seconds as soon as another task wanted that CPU. In-thread handling has no wake-up at
+ * all: 6.3-7.2 us per fault, 0.64-0.85x the SIGSEGV floor of bench/loader.mjs in the same runs
+ * (docs/loader.md, "Why userfaultfd was slow here", has every figure).
+ * What it takes is the program's SIGBUS, kept as SIGSEGV is in the signal via (pager.c,
+ * docs/loader.md), and the kernel's own accesses to missing pages now get EFAULT instead of being
+ * served by the pager, so the guard pre-faults system call buffers in every case (as it did already
+ * unprivileged). So the fd is user-mode-only whenever the kernel has that flag: no privilege is needed.
+ */
 static void setup_uffd(void) {
-  long fd = syscall(SYS_userfaultfd, O_CLOEXEC);
-  if (fd < 0 && (errno == EPERM || errno == EACCES)) {
-    fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
-    pw.user_only = 1;
-  }
+  long fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+  int user_only = fd >= 0;
+  if (fd < 0 && errno == EINVAL) fd = syscall(SYS_userfaultfd, O_CLOEXEC); /* before Linux 5.11 */
   if (fd < 0) fail(PW_LOADER_ERR_UFFD, "userfaultfd unavailable: %s", strerror(errno));
-  struct uffdio_api api = {.api = UFFD_API, .features = 0};
-  if (ioctl((int)fd, UFFDIO_API, &api) < 0) fail(PW_LOADER_ERR_UFFD, "UFFDIO_API: %s", strerror(errno));
+  struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_SIGBUS};
+  if (ioctl((int)fd, UFFDIO_API, &api) < 0) fail(PW_LOADER_ERR_UFFD, "UFFDIO_API with UFFD_FEATURE_SIGBUS: %s", strerror(errno));
   for (int i = 0; i < pw.nseg; i++) {
     struct uffdio_register reg = {.range = {.start = pw.seg[i].start, .len = pw.seg[i].end - pw.seg[i].start}, .mode = UFFDIO_REGISTER_MODE_MISSING};
     if (ioctl((int)fd, UFFDIO_REGISTER, &reg) < 0) fail(PW_LOADER_ERR_UFFD, "UFFDIO_REGISTER of 0x%lx: %s", (unsigned long)pw.seg[i].start, strerror(errno));
@@ -287,34 +304,8 @@ static void setup_uffd(void) {
   int hi = fcntl((int)fd, F_DUPFD_CLOEXEC, 1000);
   if (hi >= 0) { close((int)fd); fd = hi; }
   pw.uffd = (int)fd;
-  pw.shm->uffd_flags = pw.user_only ? PW_LOADER_UFFD_USER_ONLY : PW_LOADER_UFFD_KERNEL_FAULTS;
-}
-
-/* Start the pager thread: raw clone sharing everything, on its own stack, all signals blocked. */
-static void start_pager(void) {
-  size_t sz = 256 * 1024;
-  char *stk = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stk == MAP_FAILED) fail(PW_LOADER_ERR_UFFD, "cannot allocate the pager's stack: %s", strerror(errno));
-  uint64_t all = ~0UL, old;
-  sys_rt_sigprocmask(SIG_SETMASK, &all, &old, 8);
-  long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
-  long ret;
-  register long r10 __asm__("r10") = 0;
-  register long r8 __asm__("r8") = 0;
-  __asm__ volatile("syscall\n\t"
-                   "test %%rax, %%rax\n\t"
-                   "jnz 1f\n\t"
-                   "xor %%ebp, %%ebp\n\t"
-                   "call *%%rbx\n\t"
-                   "mov $60, %%eax\n\t"
-                   "xor %%edi, %%edi\n\t"
-                   "syscall\n"
-                   "1:"
-                   : "=a"(ret)
-                   : "a"(__NR_clone), "D"(flags), "S"(stk + sz - 16), "d"(0), "r"(r10), "r"(r8), "b"(pw_uffd_pager)
-                   : "rcx", "r11", "memory");
-  sys_rt_sigprocmask(SIG_SETMASK, &old, NULL, 8);
-  if (ret < 0) fail(PW_LOADER_ERR_UFFD, "cannot start the pager thread: %s", strerror((int)-ret));
+  /* kernel faults are never served by this fd (SIGBUS feature: EFAULT), whichever way it was opened */
+  pw.shm->uffd_flags = user_only ? PW_LOADER_UFFD_USER_ONLY : 0;
 }
 
 /* ---- 5. the initial stack ---- */
@@ -761,25 +752,25 @@ int main(int argc, char **argv, char **envp) {
   /* ---- 7a. the demand pager ---- */
   pw.loader_lo = (uint64_t)__executable_start;
   pw.loader_hi = (uint64_t)etext;
-  if (pw.mode == PW_LOADER_MODE_DEMAND && pw.via == PW_LOADER_VIA_UFFD) { setup_uffd(); start_pager(); }
+  if (pw.mode == PW_LOADER_MODE_DEMAND && pw.via == PW_LOADER_VIA_UFFD) setup_uffd();
 
   phase("pager");
   /* ---- 6. what the program inherits: signals (handled -> default), mask, no rseq ----
    * Dispositions need no work: the loader was just exec'd (execve reset every handled signal to
    * SIG_DFL and kept the ignored ones), it has no libc that could have installed one, and the only
-   * handlers it installs itself (SIGSYS in passthrough, SIGSEGV/SIGSYS below) are the ones the program
-   * must get. (A loop of 64 rt_sigaction reads used to check this: 10 us of every start.) */
+   * handlers it installs itself (SIGSYS in passthrough, SIGSEGV or SIGBUS, and SIGSYS below) are the
+   * ones the program must get. (A loop of 64 rt_sigaction reads used to check this: 10 us of every start.) */
   if (pw.mode != PW_LOADER_MODE_EAGER) { /* demand or hybrid */
     struct kact act = {.flags = SA_SIGINFO | PW_SA_RESTORER | SA_ONSTACK, .restorer = (void *)pw_restore_rt, .mask = 0};
-    if (pw.via == PW_LOADER_VIA_SIGNAL) {
-      pw.altstack_size = 64 * 1024;
-      pw.altstack = mmap(NULL, pw.altstack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (pw.altstack == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot allocate the signal stack: %s", strerror(errno));
-      stack_t ss = {.ss_sp = pw.altstack, .ss_size = pw.altstack_size, .ss_flags = 0};
-      if (sigaltstack(&ss, NULL) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "sigaltstack: %s", strerror(errno));
-      act.handler = (void *)pw_segv_handler;
-      if (sys_rt_sigaction(SIGSEGV, &act, NULL, 8) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the SIGSEGV handler");
-    }
+    pw.altstack_size = 64 * 1024;
+    pw.altstack = mmap(NULL, pw.altstack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pw.altstack == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot allocate the signal stack: %s", strerror(errno));
+    stack_t ss = {.ss_sp = pw.altstack, .ss_size = pw.altstack_size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "sigaltstack: %s", strerror(errno));
+    /* a lazy page raises SIGSEGV (PROT_NONE reservation) or SIGBUS (userfaultfd, UFFD_FEATURE_SIGBUS) */
+    pw.fault_sig = pw.via == PW_LOADER_VIA_UFFD ? SIGBUS : SIGSEGV;
+    act.handler = (void *)pw_fault_handler;
+    if (sys_rt_sigaction(pw.fault_sig, &act, NULL, 8) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the %s handler", pw.fault_sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
     act.handler = (void *)pw_sys_handler;
     act.flags &= ~(unsigned long)SA_ONSTACK;
     if (sys_rt_sigaction(SIGSYS, &act, NULL, 8) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the SIGSYS handler");

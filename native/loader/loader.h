@@ -1,8 +1,8 @@
 /*
  * loader.h: what the loader's phases share, and THE global struct the pager reads.
  *
- * Everything the code that runs after control passed to the program (the SIGSEGV handler, the SIGSYS
- * guard, the userfaultfd pager thread) may touch lives in `pw` (struct pw_state) or in memory it points
+ * Everything the code that runs after control passed to the program (the SIGSEGV or SIGBUS fault
+ * handler, the SIGSYS guard) may touch lives in `pw` (struct pw_state) or in memory it points
  * to, all of it in the loader's own image or in mappings made with mmap() before the jump; none of it
  * in the loader's libc heap, TLS or stack.
  */
@@ -59,9 +59,9 @@ struct pw_state {
   int nseg;
   int mode, via;
   int uffd;                   /* userfaultfd (uffd via), else -1 */
-  int user_only;              /* uffd cannot see kernel faults: the guard pre-faults syscall buffers */
+  int fault_sig;              /* the signal a lazy page raises: SIGSEGV (signal via), SIGBUS (uffd via) */
   int guard;                  /* SIGSYS guard installed */
-  int own_segv_taken;         /* the program installed its own SIGSEGV action: everything is mapped */
+  int own_fault_taken;        /* the program installed its own action for fault_sig: everything is mapped */
   uint64_t loader_lo, loader_hi; /* the loader's text: syscalls from here pass the filter */
   void *altstack;
   size_t altstack_size;
@@ -92,9 +92,8 @@ int pw_check_image(struct pw_image *im, const char *path, int is_interp, char *m
 long pw_map_page(struct pw_seg *s, uint64_t page);          /* map one lazy page; 0 or -errno */
 long pw_prefault(uint64_t addr, uint64_t len);               /* map lazy pages overlapping a range */
 void pw_map_all(void);                                       /* map every lazy page left */
-void pw_segv_handler(int sig, void *info, void *uc);
+void pw_fault_handler(int sig, void *info, void *uc);       /* SIGSEGV (signal via) or SIGBUS (uffd via) */
 void pw_sys_handler(int sig, void *info, void *uc);
-void pw_uffd_pager(void);
 struct pw_seg *pw_find_seg(uint64_t addr);
 
 /* filter.c */

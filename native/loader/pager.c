@@ -1,19 +1,24 @@
 /*
  * pager.c: the code that runs inside the loaded program, after control has passed to it.
  *
- * 1. pw_segv_handler (demand --via signal): a SIGSEGV on a lazy page maps that page (file bytes,
- *    zeroes, or both on the boundary page) with its segment's permissions and returns, so the
- *    instruction runs again. Any other SIGSEGV (outside every segment, a page already mapped whose
- *    permissions forbid the access, or one sent by kill/raise) resets SIGSEGV to SIG_DFL and returns
- *    (re-raising a sent one), so the kernel kills the program with the genuine signal, as a direct run.
- * 2. pw_uffd_pager (demand --via uffd): a thread of its own reading the userfaultfd and resolving each
- *    missing-page fault with UFFDIO_COPY / UFFDIO_ZEROPAGE. The program's SIGSEGV is left alone.
- * 3. pw_sys_handler (the kernel-touch guard, SIGSYS from the seccomp filter of filter.c): a system
+ * 1. pw_fault_handler, in the faulting thread itself: a fault on a lazy page maps that page (file
+ *    bytes, zeroes, or both on the boundary page) with its segment's permissions and returns, so the
+ *    instruction runs again. demand --via signal: the fault is a SIGSEGV on a PROT_NONE reservation,
+ *    and the page is put in place by mmap/mremap. demand --via uffd: the fault is the SIGBUS of a
+ *    userfaultfd with UFFD_FEATURE_SIGBUS (a missing page in a registered range, final permissions
+ *    already), resolved by UFFDIO_COPY / UFFDIO_ZEROPAGE; the program's SIGSEGV is left alone. Any
+ *    other such signal (outside every segment, a page already mapped whose permissions forbid the
+ *    access, or one sent by kill/raise) resets it to SIG_DFL and returns (re-raising a sent one), so
+ *    the kernel kills the program with the genuine signal, as a direct run.
+ *    (The uffd via had a pager thread reading the userfaultfd instead: each fault then cost two
+ *    cross-CPU wake-ups on this VM, 50 us instead of 10; docs/loader.md, "Why userfaultfd was slow".)
+ * 2. pw_sys_handler (the kernel-touch guard, SIGSYS from the seccomp filter of filter.c): a system
  *    call whose buffer lies in lazy pages has those pages mapped first, then it is issued from here
  *    (the filter lets the loader's text and the trampoline page through) and its result put in the
- *    program's rax. It also maps everything when the program takes SIGSEGV for itself (signal via) or
- *    forks (uffd via); keeps SIGSEGV and SIGSYS out of every mask the program sets (applied to the
- *    interrupted context, since rt_sigreturn restores it); keeps SIGSYS's action; and runs every
+ *    program's rax. It also maps everything when the program takes the pager's signal for itself
+ *    (SIGSEGV in the signal via, SIGBUS in the uffd via) or forks (uffd via); keeps that signal and
+ *    SIGSYS out of every mask the program sets (applied to the interrupted context, since
+ *    rt_sigreturn restores it); keeps SIGSYS's action; and runs every
  *    program the process execs through the loader (--passthrough), so the inherited filter always
  *    finds a handler.
  *
@@ -126,13 +131,25 @@ static int page_contents(const struct pw_seg *s, uint64_t page, unsigned char *b
   return 0;
 }
 
-/* Map one page (state must be BUSY, owned by the caller). */
-static long map_one(struct pw_seg *s, uint64_t page) {
+/* A page of zeroes to UFFDIO_COPY from (bss: no file bytes, nothing to copy for /proc/self/exe). */
+static unsigned char zero_page[PW_PAGE] __attribute__((aligned(PW_PAGE))); /* never written */
+
+/* Map one page (state must be BUSY, owned by the caller). `write`: the fault that asks is a write. */
+static long map_one(struct pw_seg *s, uint64_t page, int write) {
   long r;
   if (pw.uffd >= 0) {
+    /* 4 KiB on the stack of the faulting thread (or the main thread's 64 KiB signal stack): the
+     * kernel copies it in, and UFFDIO_COPY installs the page whole, atomically for other threads */
     unsigned char buf[PW_PAGE] __attribute__((aligned(16)));
     int zero = page_contents(s, page, buf);
-    if (zero) {
+    if (zero && write) {
+      /* UFFDIO_ZEROPAGE maps the shared zero page read-only: the write would then fault again and
+       * copy it, and replacing that PTE flushes the TLB of every CPU the process runs on, an IPI per
+       * page as soon as it has two threads (threads 4x4096: 190 ms, against 100 ms for the signal
+       * via). A page of its own from the zero page in the loader's image costs one 4 KiB copy. */
+      struct uffdio_copy c = {.dst = page, .src = (uint64_t)zero_page, .len = PW_PAGE, .mode = 0};
+      r = pw_syscall3(__NR_ioctl, pw.uffd, UFFDIO_COPY, &c);
+    } else if (zero) {
       struct uffdio_zeropage z = {.range = {.start = page, .len = PW_PAGE}, .mode = 0};
       r = pw_syscall3(__NR_ioctl, pw.uffd, UFFDIO_ZEROPAGE, &z);
     } else {
@@ -167,12 +184,12 @@ static long map_one(struct pw_seg *s, uint64_t page) {
 }
 
 /* Claim and map a page: 1 mapped now, 0 already mapped, -EAGAIN another thread is mapping it, <0 error. */
-static long claim_and_map(struct pw_seg *s, uint64_t page) {
+static long claim_and_map(struct pw_seg *s, uint64_t page, int write) {
   uint8_t *st = &s->state[(page - s->start) / PW_PAGE];
   uint8_t expect = PW_PG_LAZY;
   if (!__atomic_compare_exchange_n(st, &expect, PW_PG_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     return expect == PW_PG_DONE ? 0 : -11;
-  long r = map_one(s, page);
+  long r = map_one(s, page, write);
   if (r < 0) { __atomic_store_n(st, PW_PG_LAZY, __ATOMIC_RELEASE); return r; }
   __atomic_store_n(st, PW_PG_DONE, __ATOMIC_RELEASE);
   add(&pw.shm->pages_mapped, 1);
@@ -181,7 +198,7 @@ static long claim_and_map(struct pw_seg *s, uint64_t page) {
   return 1;
 }
 
-long pw_map_page(struct pw_seg *s, uint64_t page) { return claim_and_map(s, page); }
+long pw_map_page(struct pw_seg *s, uint64_t page) { return claim_and_map(s, page, 0); }
 
 long pw_prefault(uint64_t addr, uint64_t len) {
   if (len == 0) return 0;
@@ -193,7 +210,7 @@ long pw_prefault(uint64_t addr, uint64_t len) {
     for (uint64_t p = a; p < b; p += PW_PAGE) {
       if (pw_find_seg(p) != s) continue; /* a page shared with a later segment belongs to that one */
       long r;
-      while ((r = claim_and_map(s, p)) == -11) pw_syscall0(__NR_sched_yield);
+      while ((r = claim_and_map(s, p, 0)) == -11) pw_syscall0(__NR_sched_yield);
       if (r < 0) return r;
     }
   }
@@ -207,26 +224,25 @@ void pw_map_all(void) {
     for (uint64_t p = s->start; p < s->end; p += PW_PAGE) {
       if (pw_find_seg(p) != s) continue;
       long r;
-      while ((r = claim_and_map(s, p)) == -11) pw_syscall0(__NR_sched_yield);
+      while ((r = claim_and_map(s, p, 0)) == -11) pw_syscall0(__NR_sched_yield);
       if (r == 1) add(&pw.shm->fallback_pages, 1);
     }
   }
 }
 
 struct k_sigaction { void *handler; unsigned long flags; void *restorer; unsigned long mask; };
-#define SEGV_BIT (1UL << (SIGSEGV - 1))
-#define SYS_BIT (1UL << (SIGSYS - 1))
-/* The signals the pager needs and the program must never really block: a fault with SIGSEGV blocked,
- * or a trapped system call with SIGSYS blocked, kills the process. What the program believes it has
- * blocked of them is kept here (one word for all threads) and reported back. */
+#define SIG_BIT(s) (1UL << ((s) - 1))
+/* The signals the pager needs and the program must never really block: a lazy fault with its signal
+ * (SIGSEGV or SIGBUS) blocked, or a trapped system call with SIGSYS blocked, kills the process. What
+ * the program believes it has blocked of them is kept here (one word for all threads) and reported back. */
 static uint64_t virt_masked;
 static uint64_t reserved_sigs(void) {
-  return SYS_BIT | (pw.via == PW_LOADER_VIA_SIGNAL && !pw.own_segv_taken ? SEGV_BIT : 0);
+  return SIG_BIT(SIGSYS) | (pw.fault_sig && !pw.own_fault_taken ? SIG_BIT(pw.fault_sig) : 0);
 }
 
-static void segv_default(void) {
+static void sig_default(int sig) {
   struct k_sigaction dfl = {0};
-  sys_rt_sigaction(SIGSEGV, &dfl, 0, 8);
+  sys_rt_sigaction(sig, &dfl, 0, 8);
 }
 
 static void fail_line(const char *what, uint64_t page, long err) {
@@ -239,7 +255,7 @@ static void fail_line(const char *what, uint64_t page, long err) {
 /*
  * A page found already mapped (r == 0) is usually a genuine violation (a write to text), but with
  * several threads it can also be a race: this thread faulted while the page was unmapped, and another
- * thread (or a prefetch) mapped it before this handler looked. Resetting SIGSEGV then would kill the
+ * thread (or a prefetch) mapped it before this handler looked. Resetting the signal then would kill the
  * next lazy fault of any thread. So a thread retries such a fault once: the instruction runs again,
  * and if it faults again at the same address the fault is genuine. One slot per thread (tid modulo
  * the table size; a collision only costs one extra retry).
@@ -253,26 +269,29 @@ static int race_retry(uint64_t a) {
   return 1;
 }
 
-void pw_segv_handler(int sig, void *infov, void *uc) {
-  (void)sig; (void)uc;
+/* SIGSEGV (signal via) or SIGBUS (uffd via), on the thread that touched the page. A SIGBUS of the
+ * userfaultfd has the same si_code as a genuine one (BUS_ADRERR): a lazy page is what tells them apart. */
+void pw_fault_handler(int sig, void *infov, void *uc) {
   siginfo_t *si = infov;
   if (si->si_code <= 0) { /* sent by kill/raise/sigqueue: not a fault, deliver it for real */
-    segv_default();
-    sys_tgkill((int)sys_getpid(), (int)sys_gettid(), SIGSEGV);
+    sig_default(sig);
+    sys_tgkill((int)sys_getpid(), (int)sys_gettid(), sig);
     return;
   }
   uint64_t a = (uint64_t)si->si_addr;
   struct pw_seg *s = pw_find_seg(a);
   if (s && s->state) {
     uint64_t page = PW_PAGE_DOWN(a);
-    long r = claim_and_map(s, page);
+    /* the page-fault error code: bit 1 set for a write */
+    int write = (((ucontext_t *)uc)->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+    long r = claim_and_map(s, page, write);
     if (r == 1) { add(&pw.shm->faults, 1); pw_hybrid_fault(a, uc); return; }
     if (r == -11) { pw_syscall0(__NR_sched_yield); return; }
     if (r < 0) fail_line(" on first touch: ", page, r);
     if (r == 0 && race_retry(a)) return;
   }
   /* genuine: let the instruction fault again with no handler, as in a direct run */
-  segv_default();
+  sig_default(sig);
 }
 
 /* ---- the kernel-touch guard ---- */
@@ -358,17 +377,18 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
         g[REG_RAX] = 0;
         return;
       }
-      if (a[1] && a[0] != SIGSEGV) {
-        /* a handler whose sa_mask blocks SIGSEGV or SIGSYS: a lazy fault inside it would kill */
+      if (a[1] && a[0] != (uint64_t)pw.fault_sig) {
+        /* a handler whose sa_mask blocks the pager's signal or SIGSYS: a lazy fault inside it would kill */
         pw_memcpy(&act_copy, (const void *)a[1], sizeof act_copy);
         act_copy.mask &= ~reserved_sigs();
         a[1] = (uint64_t)&act_copy;
       }
-      if (a[0] == SIGSEGV && a[1] && pw.via == PW_LOADER_VIA_SIGNAL && !pw.own_segv_taken) {
-        /* the program takes SIGSEGV for itself: the pager can no longer see faults, so map every
-         * page left now; from here on each SIGSEGV the program sees is a genuine one */
+      if (pw.fault_sig && a[0] == (uint64_t)pw.fault_sig && a[1] && !pw.own_fault_taken) {
+        /* the program takes the pager's signal (SIGSEGV, or SIGBUS in the uffd via) for itself: the
+         * pager can no longer see faults, so map every page left now; from here on each such signal
+         * the program sees is a genuine one */
         pw_map_all();
-        pw.own_segv_taken = 1;
+        pw.own_fault_taken = 1;
       }
       break;
     case __NR_rt_sigprocmask: pw_prefault(a[1], 8); pw_prefault(a[2], 8); break;
@@ -432,31 +452,4 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
     if (a[0]) pw_memcpy(&uc->uc_stack, (const void *)a[0], sizeof(stack_t));
   }
   g[REG_RAX] = r;
-}
-
-/* ---- the userfaultfd pager thread ---- */
-void pw_uffd_pager(void) {
-  for (;;) {
-    struct uffd_msg m;
-    long r = sys_read(pw.uffd, &m, sizeof m);
-    if (r == -4 || r == -11) continue;
-    if (sys_failed(r)) { pw_puts(2, "pagewise-loader: userfaultfd read failed: "); pw_puts(2, pw_errname(r)); pw_puts(2, "\n"); sys_exit_group(127); }
-    if (m.event != UFFD_EVENT_PAGEFAULT) continue;
-    uint64_t page = PW_PAGE_DOWN(m.arg.pagefault.address);
-    struct pw_seg *s = pw_find_seg(page);
-    long mr;
-    if (!s || !s->state) {
-      struct uffdio_zeropage z = {.range = {.start = page, .len = PW_PAGE}, .mode = 0};
-      pw_syscall3(__NR_ioctl, pw.uffd, UFFDIO_ZEROPAGE, &z);
-      continue;
-    }
-    while ((mr = claim_and_map(s, page)) == -11) pw_syscall0(__NR_sched_yield);
-    if (mr == 0) { /* mapped by the guard meanwhile: wake the waiter */
-      struct uffdio_range w = {.start = page, .len = PW_PAGE};
-      pw_syscall3(__NR_ioctl, pw.uffd, UFFDIO_WAKE, &w);
-    }
-    if (mr < 0) { fail_line(" for a userfaultfd fault: ", page, mr); sys_exit_group(127); }
-    add(&pw.shm->faults, 1);
-    pw_hybrid_fault(m.arg.pagefault.address, 0); /* --record (hybrid.c) */
-  }
 }

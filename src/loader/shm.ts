@@ -15,7 +15,8 @@ export interface LoaderPage {
   error: number;
   mode: 'eager' | 'demand' | 'hybrid';
   via: 'signal' | 'uffd';
-  /** uffd: whether the pager sees kernel faults too (privileged) or user faults only. */
+  /** uffd: whether the userfaultfd serves the kernel's own faults too; never since faults became SIGBUS
+   * (the guard pre-faults system call buffers instead). Kept for pages written by older loaders. */
   uffdKernelFaults: boolean;
   segments: number;
   pagesMapped: number;

@@ -38,7 +38,7 @@ export const STEPS: Step[] = [
   {
     part: 'Load',
     title: 'Demand paging through userfaultfd',
-    explain: 'The same, but a pager thread resolves faults with UFFDIO_COPY, leaving the program\'s own SIGSEGV handling alone.',
+    explain: 'The same, but the pages are registered with a userfaultfd: a first touch raises SIGBUS in the faulting thread, which resolves it with UFFDIO_COPY, leaving the program\'s own SIGSEGV handling alone.',
     argv: ['run', '--mode', 'demand', '--via', 'uffd', '--stats', '--', '{W:seqscan}', '4096'],
   },
   {

@@ -111,12 +111,14 @@ test('--record of a dynamically linked program (/bin/ls) ends with END at its ex
   assert.ok(trace.regions.some((r) => r.type === 'regionAdd' && r.name === '/lib64/ld-linux-x86-64.so.2'), 'the interpreter segments are regions');
 });
 
-test('--record with --via uffd: the pager thread records the faults (no ip: it does not see the registers)', () => {
+test('--record with --via uffd: the faulting thread records its faults, with the ip (SIGBUS handler)', () => {
   const { trace, stats } = recorded(['--mode', 'demand', '--via', 'uffd'], [W('seqscan'), '256']);
   assert.ok(trace.end);
   assert.equal(trace.faults.count, stats.loader.faultsHandled);
   assert.ok(trace.faults.count >= 256);
-  assert.equal(trace.header.flags & P.PW_TRACE_F_IP, 0, 'no IP flag');
-  assert.equal(trace.faults.ip[0], 0);
+  assert.equal(trace.header.flags & P.PW_TRACE_F_IP, P.PW_TRACE_F_IP, 'IP flag');
+  assert.ok(trace.faults.ip[0] !== 0, 'the first fault (the entry point) has its ip');
+  assert.equal(trace.faults.addr[0], trace.faults.ip[0], 'the first fault is the jump to the entry point');
+  assert.equal((trace.faults.flags[0] & P.PW_FAULT_ACCESS_MASK) >> P.PW_FAULT_ACCESS_SHIFT, P.PW_FAULT_ACCESS_EXEC);
   assert.equal(trace.header.info.via, 'uffd');
 });

@@ -33,8 +33,9 @@ options:
   --record FILE    demand or hybrid: write the faults the loader handled (and the pages it prefetched)
                    to FILE in the trace format (docs/formats/trace.md); read it with show or predict
   --via signal     demand pages through a SIGSEGV handler (default)
-  --via uffd       demand pages through userfaultfd and a pager thread (the program's own SIGSEGV
-                   handling is untouched; unprivileged it sees user faults only, see docs/loader.md)
+  --via uffd       demand pages through userfaultfd, each fault resolved by its own thread (SIGBUS):
+                   the program's own SIGSEGV handling is untouched, its SIGBUS is kept as the signal
+                   via keeps SIGSEGV (see docs/loader.md)
   --stats          after the run, print to stderr: wall, user and sys time, max RSS, minor and major
                    faults (wait4) and the loader's counters (pages mapped, faults handled)
                    (hybrid: pages prefetched, how many the program touched, faults saved)
