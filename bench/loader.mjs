@@ -4,7 +4,8 @@
 // 1. eager end-to-end: each workload run directly (execve) and through `pagewise-loader --mode eager`,
 //    both under pagewise-exec (fork -> wait4 wall time), interleaved, N runs each, after a warm-up.
 // 2. demand cost per handled fault: marginal wall time per page of the seqscan workload
-//    (time(P2 pages) - time(P1 pages)) / (P2 - P1) under demand/signal and demand/uffd, against the floor
+//    (time(P2 pages) - time(P1 pages)) / (P2 - P1) under demand/signal, demand/uffd (SIGBUS in the faulting
+//    thread) and demand/uffd-thread (the pager thread), against the floor
 //    program native/loader/floor.c (catch SIGSEGV, map one page per fault) and the kernel's own
 //    anonymous fault (seqscan run directly).
 // 3. start-up overhead: exitnow directly vs through the loader in each mode.
@@ -81,6 +82,7 @@ for (const [name, mk] of Object.entries({
   'floor (SIGSEGV+mmap)': (p) => [FLOOR, String(p)],
   'demand via signal': (p) => loaded('demand', 'signal', [W('seqscan'), String(p)]),
   'demand via uffd': (p) => loaded('demand', 'uffd', [W('seqscan'), String(p)]),
+  'demand via uffd-thread': (p) => loaded('demand', 'uffd-thread', [W('seqscan'), String(p)]),
 })) {
   const t = trials({ a: mk(P1), b: mk(P2) });
   // per-run pairs: (b_i - a_i) / (P2 - P1) in microseconds
@@ -90,7 +92,7 @@ const floor = per['floor (SIGSEGV+mmap)'];
 for (const [name, xs] of Object.entries(per)) {
   const s = summarize(xs);
   const ratio = name.startsWith('demand') ? `  ratio to floor ${(s.median / summarize(floor).median).toFixed(2)}x (goal 1.3x)` : '';
-  console.log(`  ${name.padEnd(22)} median ${s.median.toFixed(3)} us/fault  min ${s.min.toFixed(3)}  max ${s.max.toFixed(3)}${ratio}`);
+  console.log(`  ${name.padEnd(24)} median ${s.median.toFixed(3)} us/fault  min ${s.min.toFixed(3)}  max ${s.max.toFixed(3)}${ratio}`);
 }
 
 console.log('\n3. start-up overhead: exitnow');
@@ -99,6 +101,7 @@ const st = trials({
   eager: loaded('eager', 'signal', [W('exitnow')]),
   'demand/signal': loaded('demand', 'signal', [W('exitnow')]),
   'demand/uffd': loaded('demand', 'uffd', [W('exitnow')]),
+  'demand/uffd-thread': loaded('demand', 'uffd-thread', [W('exitnow')]),
   'eager /bin/true (dynamic)': loaded('eager', 'signal', ['/bin/true']),
   'direct /bin/true': ['/bin/true'],
 });

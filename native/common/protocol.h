@@ -36,6 +36,7 @@
 #define PW_LOADER_MODE_HYBRID 2
 #define PW_LOADER_VIA_SIGNAL 0
 #define PW_LOADER_VIA_UFFD 1
+#define PW_LOADER_VIA_UFFD_THREAD 2
 /* uffd_flags bits: which userfaultfd the pager got. */
 #define PW_LOADER_UFFD_USER_ONLY 1
 #define PW_LOADER_UFFD_KERNEL_FAULTS 2

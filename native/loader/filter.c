@@ -77,8 +77,11 @@ static void add_pieces(uint64_t lo, uint64_t hi) {
 int pw_install_filter(char *msg, size_t msglen) {
   struct rule rules[96];
   int nr = 0;
+  /* system call buffers: the kernel's own accesses to lazy pages get EFAULT unless a privileged
+   * uffd-thread pager serves them (the uffd via delivers faults as SIGBUS: EFAULT too) */
+  int guard_buffers = pw.via != PW_LOADER_VIA_UFFD_THREAD || pw.uffd_user_only;
 #define R(x, k, a) rules[nr++] = (struct rule){(x), (k), (a)}
-  { /* system call buffers: both vias (the uffd one delivers faults as SIGBUS, so kernel faults get EFAULT) */
+  if (guard_buffers) {
     R(SYS_read, RANGE, 2); R(SYS_write, RANGE, 2); R(SYS_pread64, RANGE, 2); R(SYS_pwrite64, RANGE, 2);
     R(SYS_getdents64, RANGE, 2); R(SYS_recvfrom, RANGE, 2); R(SYS_sendto, RANGE, 2);
     R(SYS_readv, RANGE, 2); R(SYS_writev, RANGE, 2); R(SYS_preadv, RANGE, 2); R(SYS_pwritev, RANGE, 2);
@@ -101,6 +104,7 @@ int pw_install_filter(char *msg, size_t msglen) {
     R(SYS_mmap, RANGE, 1);
   } else {
     R(SYS_rt_sigaction, SETS_MASK, 6);
+    if (!guard_buffers) R(SYS_rt_sigprocmask, SETS_MASK, 6);
     R(SYS_fork, ALWAYS, 0); R(SYS_vfork, ALWAYS, 0); R(SYS_clone, CLONE, 0);
     R(SYS_clone3, ENOSYS_, 0);
   }

@@ -318,7 +318,7 @@ long pw_hybrid_setup(char *const *argv, int argc, const char *const image_path[2
   jraw(info, &n, cap, ",\"mode\":");
   jstr(info, &n, cap, pw.mode == PW_LOADER_MODE_HYBRID ? "hybrid" : "demand");
   jraw(info, &n, cap, ",\"via\":");
-  jstr(info, &n, cap, pw.via == PW_LOADER_VIA_UFFD ? "uffd" : "signal");
+  jstr(info, &n, cap, pw.via == PW_LOADER_VIA_UFFD ? "uffd" : pw.via == PW_LOADER_VIA_UFFD_THREAD ? "uffd-thread" : "signal");
   if (pw.mode == PW_LOADER_MODE_HYBRID) {
     jraw(info, &n, cap, ",\"predictor\":");
     jstr(info, &n, cap, names[hy.predictor]);
@@ -327,8 +327,9 @@ long pw_hybrid_setup(char *const *argv, int argc, const char *const image_path[2
   }
   jraw(info, &n, cap, ",\"writer\":\"pagewise-loader\"}");
   hy.t0 = now_ns(CLOCK_MONOTONIC_);
-  /* both vias handle a fault in the faulting thread's signal handler, which sees its registers */
-  uint32_t flags = PW_TRACE_F_ACCESS | PW_TRACE_F_IP;
+  /* the signal and uffd vias handle a fault in the faulting thread's signal handler, which sees its
+   * registers; the uffd-thread pager sees only the address */
+  uint32_t flags = PW_TRACE_F_ACCESS | (pw.via != PW_LOADER_VIA_UFFD_THREAD ? PW_TRACE_F_IP : 0);
   if (pw_tw_header(&hy.tw, flags, hy.t0, now_ns(CLOCK_REALTIME_), PW_TRACE_SOURCE_LOADER, info, n) < 0) {
     pw_memcpy(msg, "cannot write the record file header", 36);
     return PW_LOADER_ERR_RECORD;

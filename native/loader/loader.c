@@ -257,7 +257,7 @@ static void map_lazy(const struct pw_image *im, int image) {
     if (st == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot allocate page states for %s: %s", im->path, strerror(errno));
     s->state = st;
     /* signal: PROT_NONE, so the first touch faults; uffd: final permissions, missing pages */
-    int prot = pw.via == PW_LOADER_VIA_UFFD ? s->prot : PROT_NONE;
+    int prot = pw.via != PW_LOADER_VIA_SIGNAL ? s->prot : PROT_NONE;
     if (mmap((void *)s->start, s->end - s->start, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
       fail(PW_LOADER_ERR_MAP_FAILED, "cannot reserve segment %d of %s: %s", i, im->path, strerror(errno));
   }
@@ -272,30 +272,49 @@ static void count_lazy(void) {
 }
 
 /*
- * The userfaultfd of the uffd via. Its faults are delivered as SIGBUS to the faulting thread
- * (UFFD_FEATURE_SIGBUS), whose handler (pager.c) resolves them with UFFDIO_COPY/ZEROPAGE itself.
- * Why not a pager thread reading the fd, the usual design (and this loader's until then): each fault
- * then blocks the faulting thread and wakes the pager, and the pager's UFFDIO_COPY wakes the thread
- * back. On this 2-vCPU VM the scheduler puts each wakee on the idle vCPU, and waking a halted vCPU
- * goes through the host: 50 us per fault against 10 for a SIGSEGV handler (seqscan 16384: 0.9-1.2 s
- * against 0.2 s). Spinning in the pager (up to 100 us) still paid the faulting thread's wake-up (40
- * us per fault); pinning the pager to the faulting thread's CPU made the scheduler move that thread
- * away at its wake-up (a migration per fault); only a SCHED_IDLE pager pinned there was fast, and it
- * starved for seconds as soon as another task wanted that CPU. In-thread handling has no wake-up at
- * all: 6.3-7.2 us per fault, 0.64-0.85x the SIGSEGV floor of bench/loader.mjs in the same runs
- * (docs/loader.md, "Why userfaultfd was slow here", has every figure).
- * What it takes is the program's SIGBUS, kept as SIGSEGV is in the signal via (pager.c,
- * docs/loader.md), and the kernel's own accesses to missing pages now get EFAULT instead of being
- * served by the pager, so the guard pre-faults system call buffers in every case (as it did already
- * unprivileged). So the fd is user-mode-only whenever the kernel has that flag: no privilege is needed.
+ * The userfaultfd of the two uffd vias.
+ *
+ * --via uffd: faults are delivered as SIGBUS to the faulting thread (UFFD_FEATURE_SIGBUS), whose
+ * handler (pager.c) resolves them with UFFDIO_COPY/ZEROPAGE itself. Why not only the usual design, a
+ * pager thread reading the fd (--via uffd-thread, below): each fault then blocks the faulting thread
+ * and wakes the pager, and the pager's UFFDIO_COPY wakes the thread back. On this 2-vCPU VM the
+ * scheduler puts each wakee on the idle vCPU, and waking a halted vCPU goes through the host: 50 us
+ * per fault against 10 for a SIGSEGV handler (seqscan 16384: 0.9-1.2 s against 0.2 s). Spinning in the
+ * pager (up to 100 us) still paid the faulting thread's wake-up (40 us per fault); pinning the pager to
+ * the faulting thread's CPU made the scheduler move that thread away at its wake-up (a migration per
+ * fault); only a SCHED_IDLE pager pinned there was fast, and it starved for seconds as soon as another
+ * task wanted that CPU. In-thread handling has no wake-up at all: 6.3-7.2 us per fault, 0.64-0.85x the
+ * SIGSEGV floor of bench/loader.mjs in the same runs (docs/loader.md, "Why userfaultfd was slow here").
+ * What it takes is the program's SIGBUS, kept as SIGSEGV is in the signal via (pager.c, docs/loader.md),
+ * and the kernel's own accesses to missing pages get EFAULT instead of being served, so the guard
+ * pre-faults system call buffers (as it does unprivileged). So the fd is user-mode-only whenever the
+ * kernel has that flag: no privilege is needed.
+ *
+ * --via uffd-thread: the classic design, kept because it takes no signal at all from the program (a
+ * Go program handles SIGSEGV and SIGBUS itself: under --via uffd its own SIGBUS handler makes the
+ * loader map everything at once) and, privileged, serves the kernel's own faults too (then the guard
+ * does not pre-fault buffers). Unprivileged (vm.unprivileged_userfaultfd=0) it opens the fd
+ * user-mode-only and relies on the guard, as --via uffd.
  */
-static void setup_uffd(void) {
-  long fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
-  int user_only = fd >= 0;
-  if (fd < 0 && errno == EINVAL) fd = syscall(SYS_userfaultfd, O_CLOEXEC); /* before Linux 5.11 */
+static void setup_uffd(int thread) {
+  long fd;
+  int user_only;
+  if (thread) {
+    fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+    user_only = 0;
+    if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+      fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+      user_only = 1;
+    }
+  } else {
+    fd = syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+    user_only = fd >= 0;
+    if (fd < 0 && errno == EINVAL) fd = syscall(SYS_userfaultfd, O_CLOEXEC); /* before Linux 5.11 */
+  }
   if (fd < 0) fail(PW_LOADER_ERR_UFFD, "userfaultfd unavailable: %s", strerror(errno));
-  struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_SIGBUS};
-  if (ioctl((int)fd, UFFDIO_API, &api) < 0) fail(PW_LOADER_ERR_UFFD, "UFFDIO_API with UFFD_FEATURE_SIGBUS: %s", strerror(errno));
+  struct uffdio_api api = {.api = UFFD_API, .features = thread ? 0 : UFFD_FEATURE_SIGBUS};
+  if (ioctl((int)fd, UFFDIO_API, &api) < 0)
+    fail(PW_LOADER_ERR_UFFD, "UFFDIO_API%s: %s", thread ? "" : " with UFFD_FEATURE_SIGBUS", strerror(errno));
   for (int i = 0; i < pw.nseg; i++) {
     struct uffdio_register reg = {.range = {.start = pw.seg[i].start, .len = pw.seg[i].end - pw.seg[i].start}, .mode = UFFDIO_REGISTER_MODE_MISSING};
     if (ioctl((int)fd, UFFDIO_REGISTER, &reg) < 0) fail(PW_LOADER_ERR_UFFD, "UFFDIO_REGISTER of 0x%lx: %s", (unsigned long)pw.seg[i].start, strerror(errno));
@@ -304,8 +323,37 @@ static void setup_uffd(void) {
   int hi = fcntl((int)fd, F_DUPFD_CLOEXEC, 1000);
   if (hi >= 0) { close((int)fd); fd = hi; }
   pw.uffd = (int)fd;
-  /* kernel faults are never served by this fd (SIGBUS feature: EFAULT), whichever way it was opened */
-  pw.shm->uffd_flags = user_only ? PW_LOADER_UFFD_USER_ONLY : 0;
+  pw.uffd_user_only = user_only;
+  /* kernel faults are served only by a privileged pager thread (the SIGBUS feature gives EFAULT) */
+  pw.shm->uffd_flags = user_only ? PW_LOADER_UFFD_USER_ONLY : thread ? PW_LOADER_UFFD_KERNEL_FAULTS : 0;
+}
+
+/* --via uffd-thread: start the pager thread: raw clone sharing everything, on its own stack, all
+ * signals blocked. */
+static void start_pager(void) {
+  size_t sz = 256 * 1024;
+  char *stk = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stk == MAP_FAILED) fail(PW_LOADER_ERR_UFFD, "cannot allocate the pager's stack: %s", strerror(errno));
+  uint64_t all = ~0UL, old;
+  sys_rt_sigprocmask(SIG_SETMASK, &all, &old, 8);
+  long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+  long ret;
+  register long r10 __asm__("r10") = 0;
+  register long r8 __asm__("r8") = 0;
+  __asm__ volatile("syscall\n\t"
+                   "test %%rax, %%rax\n\t"
+                   "jnz 1f\n\t"
+                   "xor %%ebp, %%ebp\n\t"
+                   "call *%%rbx\n\t"
+                   "mov $60, %%eax\n\t"
+                   "xor %%edi, %%edi\n\t"
+                   "syscall\n"
+                   "1:"
+                   : "=a"(ret)
+                   : "a"(__NR_clone), "D"(flags), "S"(stk + sz - 16), "d"(0), "r"(r10), "r"(r8), "b"(pw_uffd_pager)
+                   : "rcx", "r11", "memory");
+  sys_rt_sigprocmask(SIG_SETMASK, &old, NULL, 8);
+  if (ret < 0) fail(PW_LOADER_ERR_UFFD, "cannot start the pager thread: %s", strerror((int)-ret));
 }
 
 /* ---- 5. the initial stack ---- */
@@ -512,7 +560,7 @@ static int leave_self_fd(const char *path) {
 }
 
 static void usage(void) {
-  fail(PW_LOADER_ERR_USAGE, "usage: pagewise-loader [--mode eager|demand|hybrid] [--via signal|uffd] [--predictor NAME] [--pages N] [--record FILE] [--shm FD] --exec PATH -- ARGV0 ARGS...");
+  fail(PW_LOADER_ERR_USAGE, "usage: pagewise-loader [--mode eager|demand|hybrid] [--via signal|uffd|uffd-thread] [--predictor NAME] [--pages N] [--record FILE] [--shm FD] --exec PATH -- ARGV0 ARGS...");
 }
 
 int main(int argc, char **argv, char **envp) {
@@ -543,6 +591,7 @@ int main(int argc, char **argv, char **envp) {
       a = argv[++i];
       if (!strcmp(a, "signal")) pw.via = PW_LOADER_VIA_SIGNAL;
       else if (!strcmp(a, "uffd")) pw.via = PW_LOADER_VIA_UFFD;
+      else if (!strcmp(a, "uffd-thread")) pw.via = PW_LOADER_VIA_UFFD_THREAD;
       else usage();
     } else if (!strcmp(a, "--shm")) {
       shm_fd = atoi(argv[++i]);
@@ -752,7 +801,10 @@ int main(int argc, char **argv, char **envp) {
   /* ---- 7a. the demand pager ---- */
   pw.loader_lo = (uint64_t)__executable_start;
   pw.loader_hi = (uint64_t)etext;
-  if (pw.mode == PW_LOADER_MODE_DEMAND && pw.via == PW_LOADER_VIA_UFFD) setup_uffd();
+  if (pw.mode == PW_LOADER_MODE_DEMAND && pw.via != PW_LOADER_VIA_SIGNAL) {
+    setup_uffd(pw.via == PW_LOADER_VIA_UFFD_THREAD);
+    if (pw.via == PW_LOADER_VIA_UFFD_THREAD) start_pager();
+  }
 
   phase("pager");
   /* ---- 6. what the program inherits: signals (handled -> default), mask, no rseq ----
@@ -762,15 +814,19 @@ int main(int argc, char **argv, char **envp) {
    * ones the program must get. (A loop of 64 rt_sigaction reads used to check this: 10 us of every start.) */
   if (pw.mode != PW_LOADER_MODE_EAGER) { /* demand or hybrid */
     struct kact act = {.flags = SA_SIGINFO | PW_SA_RESTORER | SA_ONSTACK, .restorer = (void *)pw_restore_rt, .mask = 0};
-    pw.altstack_size = 64 * 1024;
-    pw.altstack = mmap(NULL, pw.altstack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (pw.altstack == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot allocate the signal stack: %s", strerror(errno));
-    stack_t ss = {.ss_sp = pw.altstack, .ss_size = pw.altstack_size, .ss_flags = 0};
-    if (sigaltstack(&ss, NULL) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "sigaltstack: %s", strerror(errno));
-    /* a lazy page raises SIGSEGV (PROT_NONE reservation) or SIGBUS (userfaultfd, UFFD_FEATURE_SIGBUS) */
-    pw.fault_sig = pw.via == PW_LOADER_VIA_UFFD ? SIGBUS : SIGSEGV;
-    act.handler = (void *)pw_fault_handler;
-    if (sys_rt_sigaction(pw.fault_sig, &act, NULL, 8) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the %s handler", pw.fault_sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+    /* a lazy page raises SIGSEGV (PROT_NONE reservation) or SIGBUS (userfaultfd, UFFD_FEATURE_SIGBUS);
+     * with the pager thread (uffd-thread) the program's threads take no signal for it */
+    pw.fault_sig = pw.via == PW_LOADER_VIA_UFFD ? SIGBUS : pw.via == PW_LOADER_VIA_SIGNAL ? SIGSEGV : 0;
+    if (pw.fault_sig) {
+      pw.altstack_size = 64 * 1024;
+      pw.altstack = mmap(NULL, pw.altstack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (pw.altstack == MAP_FAILED) fail(PW_LOADER_ERR_MAP_FAILED, "cannot allocate the signal stack: %s", strerror(errno));
+      stack_t ss = {.ss_sp = pw.altstack, .ss_size = pw.altstack_size, .ss_flags = 0};
+      if (sigaltstack(&ss, NULL) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "sigaltstack: %s", strerror(errno));
+      act.handler = (void *)pw_fault_handler;
+      if (sys_rt_sigaction(pw.fault_sig, &act, NULL, 8) < 0)
+        fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the %s handler", pw.fault_sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+    }
     act.handler = (void *)pw_sys_handler;
     act.flags &= ~(unsigned long)SA_ONSTACK;
     if (sys_rt_sigaction(SIGSYS, &act, NULL, 8) < 0) fail(PW_LOADER_ERR_MAP_FAILED, "cannot install the SIGSYS handler");

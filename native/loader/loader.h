@@ -2,7 +2,7 @@
  * loader.h: what the loader's phases share, and THE global struct the pager reads.
  *
  * Everything the code that runs after control passed to the program (the SIGSEGV or SIGBUS fault
- * handler, the SIGSYS guard) may touch lives in `pw` (struct pw_state) or in memory it points
+ * handler, the uffd-thread pager, the SIGSYS guard) may touch lives in `pw` (struct pw_state) or in memory it points
  * to, all of it in the loader's own image or in mappings made with mmap() before the jump; none of it
  * in the loader's libc heap, TLS or stack.
  */
@@ -59,7 +59,8 @@ struct pw_state {
   int nseg;
   int mode, via;
   int uffd;                   /* userfaultfd (uffd via), else -1 */
-  int fault_sig;              /* the signal a lazy page raises: SIGSEGV (signal via), SIGBUS (uffd via) */
+  int fault_sig;              /* the signal a lazy page raises: SIGSEGV (signal via), SIGBUS (uffd via), 0 (uffd-thread) */
+  int uffd_user_only;         /* the userfaultfd cannot see kernel faults */
   int guard;                  /* SIGSYS guard installed */
   int own_fault_taken;        /* the program installed its own action for fault_sig: everything is mapped */
   uint64_t loader_lo, loader_hi; /* the loader's text: syscalls from here pass the filter */
@@ -94,6 +95,7 @@ long pw_prefault(uint64_t addr, uint64_t len);               /* map lazy pages o
 void pw_map_all(void);                                       /* map every lazy page left */
 void pw_fault_handler(int sig, void *info, void *uc);       /* SIGSEGV (signal via) or SIGBUS (uffd via) */
 void pw_sys_handler(int sig, void *info, void *uc);
+void pw_uffd_pager(void);                                    /* --via uffd-thread: the pager thread's loop */
 struct pw_seg *pw_find_seg(uint64_t addr);
 
 /* filter.c */

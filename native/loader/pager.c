@@ -453,3 +453,34 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
   }
   g[REG_RAX] = r;
 }
+
+/* ---- --via uffd-thread: the pager thread ----
+ * Reads the userfaultfd and resolves each missing-page fault with UFFDIO_COPY / UFFDIO_ZEROPAGE, while
+ * the faulting thread waits in the kernel. No signal of the program is touched. Slow on a VM whose
+ * halted vCPUs wake through the host (two cross-CPU wake-ups per fault: docs/loader.md). */
+void pw_uffd_pager(void) {
+  for (;;) {
+    struct uffd_msg m;
+    long r = sys_read(pw.uffd, &m, sizeof m);
+    if (r == -4 || r == -11) continue;
+    if (sys_failed(r)) { pw_puts(2, "pagewise-loader: userfaultfd read failed: "); pw_puts(2, pw_errname(r)); pw_puts(2, "\n"); sys_exit_group(127); }
+    if (m.event != UFFD_EVENT_PAGEFAULT) continue;
+    uint64_t page = PW_PAGE_DOWN(m.arg.pagefault.address);
+    struct pw_seg *s = pw_find_seg(page);
+    long mr;
+    if (!s || !s->state) {
+      struct uffdio_zeropage z = {.range = {.start = page, .len = PW_PAGE}, .mode = 0};
+      pw_syscall3(__NR_ioctl, pw.uffd, UFFDIO_ZEROPAGE, &z);
+      continue;
+    }
+    int write = (m.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
+    while ((mr = claim_and_map(s, page, write)) == -11) pw_syscall0(__NR_sched_yield);
+    if (mr == 0) { /* mapped by the guard meanwhile: wake the waiter */
+      struct uffdio_range w = {.start = page, .len = PW_PAGE};
+      pw_syscall3(__NR_ioctl, pw.uffd, UFFDIO_WAKE, &w);
+    }
+    if (mr < 0) { fail_line(" for a userfaultfd fault: ", page, mr); sys_exit_group(127); }
+    add(&pw.shm->faults, 1);
+    pw_hybrid_fault(m.arg.pagefault.address, 0); /* --record (hybrid.c) */
+  }
+}

@@ -84,7 +84,7 @@ function best(run: BenchRun, pick: (list: ConfigResult[]) => Array<[ConfigResult
 
 /** The classic configurations the findings compare: demand paging means the SIGSEGV pager (the
  * userfaultfd one is compared in the tables; its cost depends on cross-CPU wake-ups). */
-const modeIs = (mode: string) => (r: ConfigResult) => r.config.mode === mode && !(mode === 'demand' && r.config.via === 'uffd');
+const modeIs = (mode: string) => (r: ConfigResult) => r.config.mode === mode && !(mode === 'demand' && r.config.via !== undefined && r.config.via !== 'signal');
 const pairs = (xs: ConfigResult[], ys: ConfigResult[]) => xs.flatMap((x) => ys.map((y) => [x, y] as [ConfigResult, ConfigResult]));
 
 export function findings(run: BenchRun, level = 95): Finding[] {

@@ -3,6 +3,7 @@
  * measured. Produced by run.ts, stored by store.ts (docs/formats/bench.md), read by analyze.ts and the
  * renderers. Plain data, no behaviour.
  */
+import type { Via } from '../loader/shm.js';
 
 export type BenchMode = 'direct' | 'eager' | 'demand' | 'hybrid';
 
@@ -13,7 +14,7 @@ export interface BenchConfig {
   /** The workload's arguments (its size). */
   args: string[];
   mode: BenchMode;
-  via?: 'signal' | 'uffd';
+  via?: Via;
   predictor?: string;
   pages?: number;
 }

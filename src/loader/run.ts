@@ -13,7 +13,7 @@ import { runReported, type ReportedRun, type RunOptions } from '../native/run.js
 import { closeSync, openSync, readSync } from 'node:fs';
 import { fsError } from '../errors.js';
 import { checkProgram, expandScript, resolveProgram } from './program.js';
-import { loaderError, parseLoaderPage, type LoaderPage } from './shm.js';
+import { loaderError, parseLoaderPage, type LoaderPage, type Via } from './shm.js';
 
 export type LoadMode = 'eager' | 'demand' | 'hybrid';
 export type PredictorName = 'next' | 'stride' | 'history' | 'adaptive';
@@ -26,7 +26,7 @@ export interface HybridOptions {
   /** absolute path of the --record trace file */
   record?: string;
 }
-export type Via = 'signal' | 'uffd';
+export { VIAS, type Via } from './shm.js';
 
 export interface LoadOptions extends RunOptions {
   mode: LoadMode;

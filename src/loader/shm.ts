@@ -9,14 +9,20 @@ import * as P from '../native/protocol.js';
 
 export type LoaderState = 'loading' | 'running' | 'failed';
 
+/** How demand paging is served: a SIGSEGV handler, userfaultfd faults as SIGBUS in the faulting
+ * thread, or the classic userfaultfd pager thread (docs/loader.md). */
+export const VIAS = ['signal', 'uffd', 'uffd-thread'] as const;
+export type Via = (typeof VIAS)[number];
+const viaName = (code: number): Via => (code === P.PW_LOADER_VIA_UFFD ? 'uffd' : code === P.PW_LOADER_VIA_UFFD_THREAD ? 'uffd-thread' : 'signal');
+
 export interface LoaderPage {
   touched: boolean;
   state: LoaderState;
   error: number;
   mode: 'eager' | 'demand' | 'hybrid';
-  via: 'signal' | 'uffd';
-  /** uffd: whether the userfaultfd serves the kernel's own faults too; never since faults became SIGBUS
-   * (the guard pre-faults system call buffers instead). Kept for pages written by older loaders. */
+  via: Via;
+  /** uffd vias: whether the userfaultfd serves the kernel's own faults too: only a privileged
+   * uffd-thread pager does (--via uffd gets them as EFAULT; the guard pre-faults system call buffers). */
   uffdKernelFaults: boolean;
   segments: number;
   pagesMapped: number;
@@ -59,7 +65,7 @@ export function parseLoaderPage(buf: Buffer): LoaderPage {
     state: st === P.PW_LOADER_STATE_RUNNING ? 'running' : st === P.PW_LOADER_STATE_FAILED ? 'failed' : 'loading',
     error: r.u32(P.PW_LOADER_OFF_ERROR, 'error'),
     mode: modeName(r.u32(P.PW_LOADER_OFF_MODE, 'mode')),
-    via: r.u32(P.PW_LOADER_OFF_VIA, 'via') === P.PW_LOADER_VIA_UFFD ? 'uffd' : 'signal',
+    via: viaName(r.u32(P.PW_LOADER_OFF_VIA, 'via')),
     uffdKernelFaults: (r.u32(P.PW_LOADER_OFF_UFFD_FLAGS, 'uffd_flags') & P.PW_LOADER_UFFD_KERNEL_FAULTS) !== 0,
     segments: r.u32(P.PW_LOADER_OFF_SEGMENTS, 'segments'),
     pagesMapped: n(P.PW_LOADER_OFF_PAGES_MAPPED, 'pages_mapped'),

@@ -85,7 +85,7 @@ export function statsOf(run: LoadedRun): RunStats {
       lazyPagesAtStart: l.lazyPages,
       guardTraps: l.guardTraps,
       fallbackPages: l.fallbackPages,
-      uffdKernelFaults: demand && l.via === 'uffd' ? l.uffdKernelFaults : null,
+      uffdKernelFaults: demand && l.via !== 'signal' ? l.uffdKernelFaults : null,
     },
     prefetch: prefetchOf(l),
   };

@@ -19,6 +19,7 @@ export const PW_LOADER_MODE_DEMAND = 1;
 export const PW_LOADER_MODE_HYBRID = 2;
 export const PW_LOADER_VIA_SIGNAL = 0;
 export const PW_LOADER_VIA_UFFD = 1;
+export const PW_LOADER_VIA_UFFD_THREAD = 2;
 export const PW_LOADER_UFFD_USER_ONLY = 1;
 export const PW_LOADER_UFFD_KERNEL_FAULTS = 2;
 export const PW_LOADER_ERR_NONE = 0;

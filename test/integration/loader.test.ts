@@ -10,7 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BIN_REL, NATIVE, needs, packageCopyForUser, runAsUser, runBin, unprivilegedSkip, which } from '../helpers/cli.js';
 
-const MODES: string[][] = [['--mode', 'eager'], ['--mode', 'demand', '--via', 'signal'], ['--mode', 'demand', '--via', 'uffd']];
+const MODES: string[][] = [['--mode', 'eager'], ['--mode', 'demand', '--via', 'signal'], ['--mode', 'demand', '--via', 'uffd'], ['--mode', 'demand', '--via', 'uffd-thread']];
+/** A mode through userfaultfd (either design). */
+const viaUffd = (mode: string[]) => mode.some((x) => x.startsWith('uffd'));
 const W = (name: string) => join(NATIVE, 'workloads', name);
 const FIX = (name: string) => join(NATIVE, 'loader-fixtures', name);
 
@@ -82,11 +84,11 @@ for (const kind of ['static', 'pie', 'dyn']) {
   test(`fixture loader-ownbus-${kind}: SIGBUS stays the program's although --via uffd takes lazy faults as SIGBUS`, () => {
     assert.equal(direct([FIX(`loader-ownbus-${kind}`), 'die']).code, 135, 'direct: killed by SIGBUS');
     for (const mode of MODES) {
-      const r = runBin(['run', ...mode, '--stats=json', '--', FIX(`loader-ownbus-${kind}`)]);
+      const r = runBin(['run', ...mode, '--stats=json', '--', FIX(`loader-ownbus-${kind}`), ...(mode.includes('uffd-thread') ? ['pager-thread'] : [])]);
       assert.equal(r.stdout, 'PASS\n', `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.equal(r.code, 0);
       const s = JSON.parse(r.stderr.trim().split('\n').pop()!);
-      // its own SIGBUS action made the uffd pager map every page left first
+      // its own SIGBUS action made the uffd pager map every page left first (uffd-thread takes no signal)
       if (mode.includes('uffd')) assert.ok(s.loader.fallbackPages > 0, `uffd: ${JSON.stringify(s.loader)}`);
       assert.equal(loaded(mode, [FIX(`loader-ownbus-${kind}`), 'die']).code, 135, `${mode.join(' ')}: a genuine SIGBUS kills as in a direct run`);
     }
@@ -132,7 +134,7 @@ test('demand mode really maps on demand: faults handled, fewer pages than eager'
   const eager = stats(['--mode', 'eager']);
   assert.equal(eager.loader.faultsHandled, 0);
   assert.ok(eager.loader.pagesMapped > 512, `eager maps the whole bss (${eager.loader.pagesMapped})`);
-  for (const via of ['signal', 'uffd']) {
+  for (const via of ['signal', 'uffd', 'uffd-thread']) {
     const d = stats(['--mode', 'demand', '--via', via]);
     assert.ok(d.loader.faultsHandled >= 512, `${via}: ${d.loader.faultsHandled} faults for 512 touched pages`);
     // the faulting thread resolves its own faults (SIGBUS): the kernel's own touches go through the guard
@@ -142,6 +144,8 @@ test('demand mode really maps on demand: faults handled, fewer pages than eager'
       // zero page that the write would fault on again (wait4 counts no fault for a page the loader installs)
       assert.ok(d.minorFaults < d.loader.faultsHandled / 2, `uffd: ${d.minorFaults} minor faults for ${d.loader.faultsHandled} handled`);
     }
+    // the pager thread, privileged, serves the kernel's own faults on lazy pages too (no buffer guard)
+    if (via === 'uffd-thread' && process.getuid?.() === 0) assert.equal(d.loader.uffdKernelFaults, true, 'uffd-thread as root sees kernel faults');
     assert.ok(d.loader.pagesMapped < d.loader.lazyPagesAtStart, `${via}: mapped ${d.loader.pagesMapped} of ${d.loader.lazyPagesAtStart}`);
     assert.ok(d.minorFaults > 0 && d.maxRssKiB > 0 && d.wallMs > 0);
   }
@@ -162,7 +166,7 @@ test('unprivileged: every mode as an ordinary user (uffd user-mode-only + guard)
     const r = runAsUser(['node', bin, 'run', ...mode, '--stats=json', '--', '/bin/busybox', 'sh', '-c', 'echo $((6*7))']);
     assert.equal(r.stdout, '42\n', `${mode.join(' ')}: ${r.stderr}`);
     const s = JSON.parse(r.stderr.trim().split('\n').pop()!);
-    if (mode.includes('uffd')) assert.equal(s.loader.uffdKernelFaults, false, 'unprivileged uffd sees user faults only');
+    if (viaUffd(mode)) assert.equal(s.loader.uffdKernelFaults, false, 'unprivileged uffd sees user faults only');
     const fx = join(root, 'native', 'build', 'loader-fixtures', 'loader-readbss-static');
     const rb = runAsUser(['node', bin, 'run', ...mode, '--', fx, '/etc/services']);
     assert.match(rb.stdout, /PASS \d+/, `${mode.join(' ')} readbss: ${rb.stdout}${rb.stderr}`);
@@ -181,7 +185,7 @@ test('unprivileged (setpriv to nobody): uffd falls back to user-mode-only with t
     const r = spawnSync(drop[0], [...drop.slice(1), ...mode, '--stats=json', '--', fixture, '/etc/services'], { encoding: 'utf8', cwd: '/' });
     assert.match(r.stdout, /PASS \d+/, `${mode.join(' ')}: ${r.stdout}${r.stderr}`);
     const s = JSON.parse(r.stderr.trim().split('\n').pop()!);
-    if (mode.includes('uffd')) {
+    if (viaUffd(mode)) {
       assert.equal(s.loader.uffdKernelFaults, false, 'unprivileged uffd sees user faults only');
       assert.ok(s.loader.guardTraps > 0, 'the guard pre-faulted the kernel-touched buffers');
     }
@@ -248,7 +252,7 @@ test('/proc/self/exe names the program when the loader may change it (root)', { 
 test('demand mode pages the interpreter too (dynamic /bin/true: program + ld.so segments, all lazy)', { skip: needs('readelf', 'binutils') }, () => {
   const loads = (f: string) => spawnSync('readelf', ['-lW', f], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^\s+LOAD\s/.test(l)).length;
   const interp = /Requesting program interpreter: (\S+)\]/.exec(spawnSync('readelf', ['-lW', '/bin/true'], { encoding: 'utf8' }).stdout)![1];
-  for (const via of ['signal', 'uffd']) {
+  for (const via of ['signal', 'uffd', 'uffd-thread']) {
     const r = runBin(['run', '--mode', 'demand', '--via', via, '--stats=json', '--', '/bin/true']);
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stderr.trim().split('\n').pop()!);

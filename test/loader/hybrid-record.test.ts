@@ -122,3 +122,12 @@ test('--record with --via uffd: the faulting thread records its faults, with the
   assert.equal((trace.faults.flags[0] & P.PW_FAULT_ACCESS_MASK) >> P.PW_FAULT_ACCESS_SHIFT, P.PW_FAULT_ACCESS_EXEC);
   assert.equal(trace.header.info.via, 'uffd');
 });
+
+test('--record with --via uffd-thread: the pager thread records the faults it resolved, without ip', () => {
+  const { trace, stats } = recorded(['--mode', 'demand', '--via', 'uffd-thread'], [W('seqscan'), '256']);
+  assert.ok(trace.end);
+  assert.equal(trace.faults.count, stats.loader.faultsHandled);
+  assert.ok(trace.faults.count >= 256);
+  assert.equal(trace.header.flags & P.PW_TRACE_F_IP, 0, 'a pager thread sees only the address: no IP flag');
+  assert.equal(trace.header.info.via, 'uffd-thread');
+});

@@ -33,6 +33,11 @@ test('shared page: counters and state decode', () => {
   );
 });
 
+test('shared page: every via decodes by name', () => {
+  const via = (v: number) => parseLoaderPage(page({ STATE: P.PW_LOADER_STATE_RUNNING, MODE: P.PW_LOADER_MODE_DEMAND, VIA: v })).via;
+  assert.deepEqual([P.PW_LOADER_VIA_SIGNAL, P.PW_LOADER_VIA_UFFD, P.PW_LOADER_VIA_UFFD_THREAD].map(via), ['signal', 'uffd', 'uffd-thread']);
+});
+
 test('shared page: a failure maps to its code with the loader\'s message', () => {
   const cases: [number, string][] = [
     [P.PW_LOADER_ERR_SETUID, 'LOADER_SETUID'], [P.PW_LOADER_ERR_NOT_ELF, 'ELF_NOT_ELF'], [P.PW_LOADER_ERR_OVERLAP, 'LOADER_OVERLAP'],

@@ -35,7 +35,8 @@ Writes DIR/bench.md, DIR/bench.html (self-contained, with plots) and DIR/results
 options:
   --runs N          runs per configuration (2..1000, default 10)
   --workloads LIST  from: ${Object.keys(BENCH_WORKLOADS).join(', ')} (default all)
-  --modes LIST      from: ${BENCH_MODES.join(', ')} (default all; hybrid = every predictor at 2 and 3 pages)
+  --modes LIST      from: ${BENCH_MODES.join(', ')} (default all but demand-uffd-thread;
+                    hybrid = every predictor at 2 and 3 pages)
   -o, --out DIR     where the report goes
   -c, --confidence  80, 90, 95, 98, 99 or 99.5 (default 95)
   --json            print the findings and medians as JSON on stdout

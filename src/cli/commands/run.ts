@@ -1,19 +1,19 @@
 /**
- * `pagewise run [--mode eager|demand] [--via signal|uffd] [--stats[=json]] [--] PROGRAM [ARGS...]`:
+ * `pagewise run [--mode eager|demand] [--via signal|uffd|uffd-thread] [--stats[=json]] [--] PROGRAM [ARGS...]`:
  * run PROGRAM through the native loader. A thin shell: split pagewise's options from the program's
  * command line, run it (src/loader/run.ts) with this process's stdio, print the stats, and return the
  * status a shell would give (the program's exit status, or 128 + signal when it was killed).
  */
 import { processIo, type Io } from '../io.js';
 import { printHelp, usageError, type Command } from '../command.js';
-import { runLoaded, shellStatus, PREDICTOR_NAMES, type HybridOptions, type LoadMode, type PredictorName, type Via } from '../../loader/run.js';
+import { runLoaded, shellStatus, PREDICTOR_NAMES, VIAS, type HybridOptions, type LoadMode, type PredictorName, type Via } from '../../loader/run.js';
 import { resolve } from 'node:path';
 import { renderStats, statsOf } from '../../loader/stats.js';
 
 export const command: Command = {
   name: 'run',
   summary: 'run a program through pagewise\'s own ELF loader, eager or demand-paged',
-  usage: 'pagewise run [--mode eager|demand|hybrid] [--via signal|uffd] [--predictor NAME] [--pages N] [--record FILE] [--stats | --stats=json] [--] PROGRAM [ARGS...]',
+  usage: 'pagewise run [--mode eager|demand|hybrid] [--via signal|uffd|uffd-thread] [--predictor NAME] [--pages N] [--record FILE] [--stats | --stats=json] [--] PROGRAM [ARGS...]',
   help: `
 Loads PROGRAM into a fresh process with pagewise's user-space loader (no execve of PROGRAM) and runs
 it with the same stdin, stdout, stderr, arguments, environment and working directory. PROGRAM is
@@ -36,6 +36,10 @@ options:
   --via uffd       demand pages through userfaultfd, each fault resolved by its own thread (SIGBUS):
                    the program's own SIGSEGV handling is untouched, its SIGBUS is kept as the signal
                    via keeps SIGSEGV (see docs/loader.md)
+  --via uffd-thread
+                   demand pages through userfaultfd and a pager thread (the classic design): no signal
+                   of the program is used, and as root the kernel's own faults are served too; each
+                   fault wakes the pager and back, slow where idle CPUs wake slowly (VMs)
   --stats          after the run, print to stderr: wall, user and sys time, max RSS, minor and major
                    faults (wait4) and the loader's counters (pages mapped, faults handled)
                    (hybrid: pages prefetched, how many the program touched, faults saved)
@@ -74,8 +78,8 @@ example:
         mode = m;
       } else if (name === '--via') {
         const v = value('via', inline);
-        if (v !== 'signal' && v !== 'uffd') throw usageError(`--via must be signal or uffd, got '${v}'`);
-        via = v;
+        if (!(VIAS as readonly string[]).includes(v)) throw usageError(`--via must be ${VIAS.join(', ')}, got '${v}'`);
+        via = v as Via;
       } else if (name === '--predictor') {
         const p = value('predictor', inline);
         if (!(PREDICTOR_NAMES as readonly string[]).includes(p)) throw usageError(`--predictor must be one of ${PREDICTOR_NAMES.join(', ')}, got '${p}'`);
