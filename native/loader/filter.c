@@ -75,7 +75,7 @@ static void add_pieces(uint64_t lo, uint64_t hi) {
 }
 
 int pw_install_filter(char *msg, size_t msglen) {
-  struct rule rules[96];
+  struct rule rules[128];
   int nr = 0;
   /* system call buffers: the kernel's own accesses to lazy pages get EFAULT unless a privileged
    * uffd-thread pager serves them (the uffd via delivers faults as SIGBUS: EFAULT too) */
@@ -97,6 +97,16 @@ int pw_install_filter(char *msg, size_t msglen) {
     R(SYS_sigaltstack, RANGE, 3); R(SYS_ioctl, RANGE, 4); R(SYS_prlimit64, RANGE, 0xc); R(SYS_getrlimit, RANGE, 2);
     R(SYS_sysinfo, RANGE, 1); R(SYS_times, RANGE, 1); R(SYS_sched_getaffinity, RANGE, 4); R(SYS_epoll_wait, RANGE, 2);
     R(SYS_rseq, RANGE, 1); R(SYS_execveat, RANGE, 0xe);
+    /* more names, addresses and messages (fixture loader-kbufs) */
+    R(SYS_memfd_create, RANGE, 1); R(SYS_chmod, RANGE, 1); R(SYS_chown, RANGE, 1); R(SYS_lchown, RANGE, 1);
+    R(SYS_truncate, RANGE, 1); R(SYS_symlink, RANGE, 3); R(SYS_link, RANGE, 3); R(SYS_symlinkat, RANGE, 5);
+    R(SYS_linkat, RANGE, 0xa); R(SYS_renameat, RANGE, 0xa); R(SYS_renameat2, RANGE, 0xa); R(SYS_fchmodat, RANGE, 2);
+    R(SYS_fchownat, RANGE, 2); R(SYS_utimensat, RANGE, 6); R(SYS_statfs, RANGE, 3); R(SYS_fstatfs, RANGE, 2);
+    R(SYS_getdents, RANGE, 2); R(SYS_getrusage, RANGE, 2); R(SYS_clock_getres, RANGE, 2); R(SYS_ppoll, RANGE, 5);
+    R(SYS_epoll_ctl, RANGE, 8); R(SYS_epoll_pwait, RANGE, 2); R(SYS_sched_setaffinity, RANGE, 4);
+    R(SYS_socketpair, RANGE, 8); R(SYS_bind, RANGE, 2); R(SYS_connect, RANGE, 2); R(SYS_accept, RANGE, 6);
+    R(SYS_accept4, RANGE, 6); R(SYS_getsockname, RANGE, 6); R(SYS_getpeername, RANGE, 6);
+    R(SYS_sendmsg, RANGE, 2); R(SYS_recvmsg, RANGE, 2); R(SYS_inotify_add_watch, RANGE, 2);
   }
   if (pw.via == PW_LOADER_VIA_SIGNAL) {
     R(SYS_rt_sigaction, SETS_MASK, 6);

@@ -410,6 +410,38 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
       exec_through_loader((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
       break;
     case __NR_execveat: prefault_str(a[1]); prefault_strvec(a[2]); prefault_strvec(a[3]); break;
+    case __NR_memfd_create: case __NR_chmod: case __NR_chown: case __NR_lchown: case __NR_truncate:
+      prefault_str(a[0]); break;
+    case __NR_symlink: case __NR_link: prefault_str(a[0]); prefault_str(a[1]); break;
+    case __NR_symlinkat: prefault_str(a[0]); prefault_str(a[2]); break;
+    case __NR_linkat: case __NR_renameat: case __NR_renameat2: prefault_str(a[1]); prefault_str(a[3]); break;
+    case __NR_fchmodat: case __NR_fchownat: case __NR_inotify_add_watch: prefault_str(a[1]); break;
+    case __NR_utimensat: prefault_str(a[1]); pw_prefault(a[2], 32); break;
+    case __NR_statfs: prefault_str(a[0]); pw_prefault(a[1], 120); break;
+    case __NR_fstatfs: pw_prefault(a[1], 120); break;
+    case __NR_getdents: pw_prefault(a[1], a[2]); break;
+    case __NR_getrusage: pw_prefault(a[1], 144); break;
+    case __NR_clock_getres: pw_prefault(a[1], 16); break;
+    case __NR_ppoll: pw_prefault(a[0], 8 * a[1]); pw_prefault(a[2], 16); break;
+    case __NR_epoll_ctl: pw_prefault(a[3], 12); break;
+    case __NR_epoll_pwait: pw_prefault(a[1], 12 * a[2]); break;
+    case __NR_sched_setaffinity: pw_prefault(a[2], a[1]); break;
+    case __NR_socketpair: pw_prefault(a[3], 8); break;
+    case __NR_bind: case __NR_connect: pw_prefault(a[1], a[2]); break;
+    case __NR_accept: case __NR_accept4: case __NR_getsockname: case __NR_getpeername:
+      /* addrlen first (in, out), then the address it sizes */
+      if (a[2]) { pw_prefault(a[2], 4); pw_prefault(a[1], *(const uint32_t *)a[2]); }
+      break;
+    case __NR_sendmsg: case __NR_recvmsg: {
+      /* the header, then what it points to: name, the iovec array and its buffers, control data */
+      pw_prefault(a[1], 56);
+      const struct { uint64_t name; uint32_t namelen, pad; uint64_t iov, iovlen, control, controllen; } *h = (const void *)a[1];
+      if (!h) break;
+      pw_prefault(h->name, h->namelen);
+      prefault_iov(h->iov, h->iovlen);
+      pw_prefault(h->control, h->controllen);
+      break;
+    }
     case __NR_mmap:
       /* only MAP_FIXED (0x10) can replace lazy pages; a mere hint (or NULL) never lands on the
        * reservations, which are mappings the kernel will not place over */

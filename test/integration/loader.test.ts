@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN_REL, NATIVE, needs, packageCopyForUser, runAsUser, runBin, unprivilegedSkip, which } from '../helpers/cli.js';
 
@@ -91,6 +93,15 @@ for (const kind of ['static', 'pie', 'dyn']) {
       // its own SIGBUS action made the uffd pager map every page left first (uffd-thread takes no signal)
       if (mode.includes('uffd')) assert.ok(s.loader.fallbackPages > 0, `uffd: ${JSON.stringify(s.loader)}`);
       assert.equal(loaded(mode, [FIX(`loader-ownbus-${kind}`), 'die']).code, 135, `${mode.join(' ')}: a genuine SIGBUS kills as in a direct run`);
+    }
+  });
+  test(`fixture loader-kbufs-${kind}: names, addresses, messages and results in untouched pages (memfd_create, statfs, symlink, rename, utimensat, sockets, poll, epoll) work in every mode`, () => {
+    const dir = () => mkdtempSync(join(tmpdir(), 'pw-kbufs-'));
+    const d = direct([FIX(`loader-kbufs-${kind}`), dir()]);
+    assert.match(d.stdout, /^memfd \/memfd:loader-kbufs \(deleted\)\n[^]*\nPASS\n$/, d.stdout);
+    for (const mode of MODES) {
+      const r = loaded(mode, [FIX(`loader-kbufs-${kind}`), dir()]);
+      assert.equal(r.stdout, d.stdout, `${mode.join(' ')}: ${r.stderr}`);
     }
   });
   test(`fixture loader-readbss-${kind}: kernel-touched pages work in every mode`, () => {
