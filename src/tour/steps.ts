@@ -80,6 +80,18 @@ export const STEPS: Step[] = [
   },
   {
     part: 'Trace',
+    title: 'Following a shell and its children (-f)',
+    explain: 'With -f every process the shell forks is traced too, and each has its own regions: a copy of the shell\'s layout at the fork, replaced at its exec, removed at its exit.',
+    argv: ['trace', '-f', '-o', '{DIR}/sh.pwtrace', '--', 'sh', '-c', 'ls / >/dev/null; cat /etc/hostname >/dev/null'],
+  },
+  {
+    part: 'Trace',
+    title: 'The region maps of the shell and its children',
+    explain: 'One map per process: the shell first, then each child, with the faults each took in its own address space.',
+    argv: ['show', '--top', '3', '{DIR}/sh.pwtrace'],
+  },
+  {
+    part: 'Trace',
     title: 'An HTML report of the trace',
     explain: 'Heat strips, faults over time and region lifetimes: open trace.html in a browser.',
     argv: ['report', '{DIR}/stride.pwtrace', '-o', '{DIR}/trace.html'],

@@ -201,6 +201,9 @@ test('-f: each process has its own regions (SPACE records): a child\'s copy at f
   assert.ok(v.outside <= 10, `${v.outside} faults outside every region (the exec's own, before the new layout)`);
   const shown = runBin(['show', o, '--top', '0']);
   assert.match(shown.stdout, new RegExp(`^Process ${sh} \\(traced\\):$[^]*^Process ${child}:$`, 'm'));
+  const html = join(tmp, 'f-report.html');
+  assert.equal(runBin(['report', o, '-o', html]).code, 0);
+  assert.ok(readFileSync(html, 'utf8').includes(`[pid ${child}] ${W('seqscan')}`), 'the report labels each region with its process');
 });
 
 test('exec: the main process exec\'ing replaces the layout (cause exec) and is a TASK exec record', { skip: noTracer }, () => {
