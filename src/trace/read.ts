@@ -7,7 +7,7 @@
  * pollMs until the END record (or damage, or the abort signal) and resolves with the Trace.
  * Unreadable paths become coded errors (FILE_NOT_FOUND, FILE_UNREADABLE, NOT_A_FILE).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fsError, PagewiseError } from '../errors.js';
 import { TraceDecoder, type Trace } from './format.js';
@@ -56,6 +56,14 @@ const CHUNK = 16 << 20;
 
 export interface FollowOptions {
   pollMs?: number;
+  /**
+   * How long to wait for a file that does not exist yet (ms, default 30000): a follower started beside
+   * `pagewise trace` may come first (the collector creates OUT only when tracing begins). Then the
+   * usual FILE_NOT_FOUND.
+   */
+  appearMs?: number;
+  /** Called once if the file does not exist yet and followTrace starts waiting for it. */
+  onWait?: () => void;
   signal?: AbortSignal;
   /** Where '-' reads from (process.stdin by default). */
   stdin?: NodeJS.ReadableStream;
@@ -64,6 +72,10 @@ export interface FollowOptions {
 export async function followTrace(path: string, onUpdate: (d: TraceDecoder) => void, opts: FollowOptions = {}): Promise<Trace> {
   const dec = new TraceDecoder(path === '-' ? 'stdin' : path);
   if (path === '-') return followStream(opts.stdin ?? process.stdin, dec, onUpdate, opts.signal);
+  for (const until = Date.now() + (opts.appearMs ?? 30000); !existsSync(path) && Date.now() < until && !opts.signal?.aborted; ) {
+    if (opts.onWait) { opts.onWait(); opts.onWait = undefined; }
+    await sleep(opts.pollMs ?? 100, undefined, { signal: opts.signal }).catch(() => undefined);
+  }
   const { fd, isFile } = openForReading(path);
   try {
     if (!isFile) {

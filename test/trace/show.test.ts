@@ -142,6 +142,19 @@ test('--follow prints faults as the file grows and ends at the END record', asyn
   assert.match(r.stdout, /^Region: 08048000 - 0805a000 \(  18 pages\): \|XXXXXXXXXXXXXXXX\.\.\| \/opt\/sample$/m);
 });
 
+test('--follow started before the trace exists waits for the collector to create it', { skip: !existsSync(join(NATIVE, 'pagewise-tracer')) }, async () => {
+  const later = join(dir, 'later.pwt');
+  const p = runCli(['show', '--follow', '--top', '0', later]);
+  await sleep(300);
+  const t = spawnSync(join(NATIVE, 'pagewise-tracer'), ['-o', later, '--', join(NATIVE, 'workloads', 'seqscan'), '20'], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  const r = await p;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^following .*later\.pwt/);
+  assert.equal(r.stderr, `pagewise show: waiting for ${later} to appear (up to 30 s)\n`);
+  assert.match(r.stdout, /^Region: /m);
+});
+
 test('--follow - reads a trace from a pipe', () => {
   const r = runBin(['show', '--follow', '-'], { input: good });
   assert.equal(r.code, 0, r.stderr);

@@ -63,7 +63,7 @@ options:
   --top N          how many top faulting instructions to list (default 10)
   --json           the same as JSON (regions with their maps, summary, damage)
   --follow         read a trace still being written (or a pipe): print each fault as it arrives, then
-                   the map and summary once the END record comes
+                   the map and summary once the END record comes; waits up to 30 s for OUT to appear
 
 exit status: 0 shown; 1 the trace is truncated or damaged (what came before is shown, stderr says where;
 with a damaged header there is nothing to show); 2 bad arguments, not a trace, or another major version.
@@ -80,7 +80,8 @@ example:
     const path = positionals[0] === '-' ? '-' : resolve(io.cwd, positionals[0]);
     if (path === '-' && !v.follow) throw usageError("reading a trace from stdin ('-') needs --follow");
     const shown = positionals[0];
-    const trace = v.follow ? await followTrace(path, printNew(io, opts, v.json === true)) : readTrace(path);
+    const onWait = () => io.stderr.write(`pagewise show: waiting for ${path} to appear (up to 30 s)\n`);
+    const trace = v.follow ? await followTrace(path, printNew(io, opts, v.json === true), { onWait }) : readTrace(path);
     const view = await viewTrace(trace, opts);
     if (v.json) json(io, toJson(shown, view));
     else io.stdout.write(renderText(shown, view));
