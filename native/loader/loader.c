@@ -525,7 +525,7 @@ static void expand_script(const char **path, char ***pargv, int *pargc) {
  * of them (or no argv[1]) comes from a program that exec'd /proc/self/exe, or the loader's path read
  * from it, with its own argv: busybox's shell runs an applet as ["tr", "a", "x"] that way. */
 static int loader_option(const char *a) {
-  static const char *const opts[] = {"--mode", "--via", "--shm", "--passthrough", "--check", "--predictor", "--pages", "--record", "--exec"};
+  static const char *const opts[] = {"--mode", "--via", "--shm", "--passthrough", "--check", "--predictor", "--pages", "--record", "--exec", "--execfn"};
   for (size_t k = 0; k < sizeof opts / sizeof *opts; k++)
     if (!strcmp(a, opts[k])) return 1;
   return 0;
@@ -604,6 +604,8 @@ int main(int argc, char **argv, char **envp) {
       i++;
     } else if (!strcmp(a, "--exec")) {
       path = argv[++i];
+    } else if (!strcmp(a, "--execfn")) { /* passthrough: the name the program exec'd, when PATH was resolved from it */
+      execfn = argv[++i];
     } else usage();
   }
   if (reexec) { i = 0; execfn = (const char *)getauxval(AT_EXECFN); }

@@ -64,6 +64,7 @@ static long allowed6(long nr, long a, long b, long c, long d, long e, long f) {
  * the caller then makes the real call (which reports ENOENT, EACCES, ENOEXEC... as a direct run). */
 static void exec_through_loader(const char *path, char *const *argv, char *const *envp) {
   if (!pw.loader_path[0] || !path) return;
+  const char *asked = path; /* AT_EXECFN of the new program: the name it was exec'd by, as directly */
   char real[4096];
   if (pw_memcmp(path, "/proc/", 6) == 0) { /* /proc/self/exe names the loader once it runs: resolve it now */
     long n = allowed6(__NR_readlink, (long)path, (long)real, sizeof real - 1, 0, 0, 0);
@@ -82,10 +83,11 @@ static void exec_through_loader(const char *path, char *const *argv, char *const
   if (!elf && !script) return;
   long argc = 0;
   while (argv && argv[argc] && argc < 65536) argc++;
-  const char *nargv[argc + 8];
+  const char *nargv[argc + 10];
   int k = 0;
   nargv[k++] = pw.loader_path;
   nargv[k++] = "--passthrough";
+  if (path != asked) { nargv[k++] = "--execfn"; nargv[k++] = asked; }
   nargv[k++] = "--exec";
   nargv[k++] = path;
   nargv[k++] = "--";
