@@ -10,13 +10,15 @@
  *    other such signal (outside every segment, a page already mapped whose permissions forbid the
  *    access, or one sent by kill/raise) resets it to SIG_DFL and returns (re-raising a sent one), so
  *    the kernel kills the program with the genuine signal, as a direct run.
- *    (The uffd via had a pager thread reading the userfaultfd instead: each fault then cost two
- *    cross-CPU wake-ups on this VM, 50 us instead of 10; docs/loader.md, "Why userfaultfd was slow".)
- * 2. pw_sys_handler (the kernel-touch guard, SIGSYS from the seccomp filter of filter.c): a system
+ * 2. pw_uffd_pager (demand --via uffd-thread): the classic design, a thread of its own reading the
+ *    userfaultfd and resolving each missing-page fault while the faulting thread waits; no signal of
+ *    the program is used. Each fault costs two cross-CPU wake-ups on this VM, 50 us instead of 10
+ *    (docs/loader.md, "Why userfaultfd was slow here"), hence --via uffd.
+ * 3. pw_sys_handler (the kernel-touch guard, SIGSYS from the seccomp filter of filter.c): a system
  *    call whose buffer lies in lazy pages has those pages mapped first, then it is issued from here
  *    (the filter lets the loader's text and the trampoline page through) and its result put in the
  *    program's rax. It also maps everything when the program takes the pager's signal for itself
- *    (SIGSEGV in the signal via, SIGBUS in the uffd via) or forks (uffd via); keeps that signal and
+ *    (SIGSEGV in the signal via, SIGBUS in the uffd via) or forks (both uffd vias); keeps that signal and
  *    SIGSYS out of every mask the program sets (applied to the interrupted context, since
  *    rt_sigreturn restores it); keeps SIGSYS's action; and runs every
  *    program the process execs through the loader (--passthrough), so the inherited filter always
@@ -340,28 +342,30 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
   struct k_sigaction act_copy;
   switch (nr) {
     case __NR_read: case __NR_write: case __NR_pread64: case __NR_pwrite64:
-    case __NR_getdents64: case __NR_recvfrom: case __NR_sendto:
+    case __NR_getdents64: case __NR_recvfrom: case __NR_sendto: case __NR_getdents: case __NR_bind: case __NR_connect:
       pw_prefault(a[1], a[2]); break;
     case __NR_readv: case __NR_writev: case __NR_preadv: case __NR_pwritev:
       prefault_iov(a[1], a[2]); break;
     case __NR_open: case __NR_access: case __NR_chdir: case __NR_mkdir: case __NR_unlink: case __NR_rmdir:
+    case __NR_memfd_create: case __NR_chmod: case __NR_chown: case __NR_lchown: case __NR_truncate:
       prefault_str(a[0]); break;
     case __NR_stat: case __NR_lstat:
       prefault_str(a[0]); pw_prefault(a[1], 144); break;
-    case __NR_fstat: pw_prefault(a[1], 144); break;
+    case __NR_fstat: case __NR_getrusage: pw_prefault(a[1], 144); break;
     case __NR_openat: case __NR_faccessat: case __NR_faccessat2: case __NR_unlinkat: case __NR_mkdirat:
+    case __NR_fchmodat: case __NR_fchownat: case __NR_inotify_add_watch:
       prefault_str(a[1]); break;
     case __NR_newfstatat: prefault_str(a[1]); pw_prefault(a[2], 144); break;
     case __NR_statx: prefault_str(a[1]); pw_prefault(a[4], 256); break;
     case __NR_readlink: prefault_str(a[0]); pw_prefault(a[1], a[2]); break;
     case __NR_readlinkat: prefault_str(a[1]); pw_prefault(a[2], a[3]); break;
-    case __NR_rename: prefault_str(a[0]); prefault_str(a[1]); break;
+    case __NR_rename: case __NR_symlink: case __NR_link: prefault_str(a[0]); prefault_str(a[1]); break;
     case __NR_getcwd: case __NR_getrandom: pw_prefault(a[0], a[1]); break;
     case __NR_uname: pw_prefault(a[0], 390); break;
     case __NR_pipe: case __NR_pipe2: pw_prefault(a[0], 8); break;
     case __NR_wait4: pw_prefault(a[1], 4); pw_prefault(a[3], 144); break;
     case __NR_poll: pw_prefault(a[0], 8 * a[1]); break;
-    case __NR_clock_gettime: pw_prefault(a[1], 16); break;
+    case __NR_clock_gettime: case __NR_clock_getres: pw_prefault(a[1], 16); break;
     case __NR_gettimeofday: pw_prefault(a[0], 16); pw_prefault(a[1], 8); break;
     case __NR_nanosleep: pw_prefault(a[0], 16); pw_prefault(a[1], 16); break;
     case __NR_clock_nanosleep: pw_prefault(a[2], 16); pw_prefault(a[3], 16); break;
@@ -400,8 +404,8 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
     case __NR_getrlimit: pw_prefault(a[1], 16); break;
     case __NR_sysinfo: pw_prefault(a[0], 112); break;
     case __NR_times: pw_prefault(a[0], 32); break;
-    case __NR_sched_getaffinity: pw_prefault(a[2], a[1]); break;
-    case __NR_epoll_wait: pw_prefault(a[1], 12 * a[2]); break;
+    case __NR_sched_getaffinity: case __NR_sched_setaffinity: pw_prefault(a[2], a[1]); break;
+    case __NR_epoll_wait: case __NR_epoll_pwait: pw_prefault(a[1], 12 * a[2]); break;
     case __NR_rseq: pw_prefault(a[0], a[1]); break;
     case __NR_execve:
       prefault_str(a[0]); prefault_strvec(a[1]); prefault_strvec(a[2]);
@@ -412,24 +416,14 @@ void pw_sys_handler(int sig, void *infov, void *ucv) {
       exec_through_loader((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
       break;
     case __NR_execveat: prefault_str(a[1]); prefault_strvec(a[2]); prefault_strvec(a[3]); break;
-    case __NR_memfd_create: case __NR_chmod: case __NR_chown: case __NR_lchown: case __NR_truncate:
-      prefault_str(a[0]); break;
-    case __NR_symlink: case __NR_link: prefault_str(a[0]); prefault_str(a[1]); break;
     case __NR_symlinkat: prefault_str(a[0]); prefault_str(a[2]); break;
     case __NR_linkat: case __NR_renameat: case __NR_renameat2: prefault_str(a[1]); prefault_str(a[3]); break;
-    case __NR_fchmodat: case __NR_fchownat: case __NR_inotify_add_watch: prefault_str(a[1]); break;
     case __NR_utimensat: prefault_str(a[1]); pw_prefault(a[2], 32); break;
     case __NR_statfs: prefault_str(a[0]); pw_prefault(a[1], 120); break;
     case __NR_fstatfs: pw_prefault(a[1], 120); break;
-    case __NR_getdents: pw_prefault(a[1], a[2]); break;
-    case __NR_getrusage: pw_prefault(a[1], 144); break;
-    case __NR_clock_getres: pw_prefault(a[1], 16); break;
     case __NR_ppoll: pw_prefault(a[0], 8 * a[1]); pw_prefault(a[2], 16); break;
     case __NR_epoll_ctl: pw_prefault(a[3], 12); break;
-    case __NR_epoll_pwait: pw_prefault(a[1], 12 * a[2]); break;
-    case __NR_sched_setaffinity: pw_prefault(a[2], a[1]); break;
     case __NR_socketpair: pw_prefault(a[3], 8); break;
-    case __NR_bind: case __NR_connect: pw_prefault(a[1], a[2]); break;
     case __NR_accept: case __NR_accept4: case __NR_getsockname: case __NR_getpeername:
       /* addrlen first (in, out), then the address it sizes */
       if (a[2]) { pw_prefault(a[2], 4); pw_prefault(a[1], *(const uint32_t *)a[2]); }
