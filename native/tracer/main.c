@@ -122,7 +122,7 @@ static __attribute__((noreturn)) void fail(const char *code, long err, const cha
   report("{\"event\":\"error\",\"code\":\"%s\",\"errno\":\"%s\",\"message\":\"%s\",\"hint\":\"%s\"}", code,
          err ? errname(err) : "", esc, hesc);
   if (child_pid > 0) kill(child_pid, SIGKILL);
-  if (!T.started && tmp_path[0]) unlink(tmp_path);
+  if (tmp_path[0]) unlink(tmp_path); /* set until tracing begins (trace_begin renames it) */
   int bad_input = !strcmp(code, "USAGE") || !strcmp(code, "TRACE_NO_SUCH_PID") || !strcmp(code, "TRACE_COMMAND_NOT_FOUND") ||
                   !strcmp(code, "TRACE_PTRACE_DENIED") || !strcmp(code, "TRACE_PERF_DENIED") || !strcmp(code, "TRACE_EXEC_FAILED");
   exit(bad_input ? 2 : 1);

@@ -5,6 +5,7 @@
  *   perf.c    the perf_event_open page-fault events, their ring buffers, FAULT/LOST records
  *   layout.c  /proc/PID/maps snapshots and the diff that turns two snapshots into region records
  *   tasks.c   the ptrace side: stops, events (fork/clone/exec), memory system calls, exits
+ *   diagnose.c  why the kernel refused (ptrace, perf), in words, from the facts in /proc
  *
  * One process, one thread, one global struct (T); everything is driven from main.c's poll loop.
  */
