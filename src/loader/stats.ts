@@ -3,19 +3,15 @@
  * program plus the loader's counters), as a plain object for --stats=json and as aligned text.
  * Pure.
  */
+import type { Rusage } from '../native/run.js';
 import type { LoadedRun } from './run.js';
 
-export interface RunStats {
+/** wait4's figures of the program (rounded to the microsecond), its ending, and the loader's counters. */
+export interface RunStats extends Omit<Rusage, 'voluntarySwitches' | 'involuntarySwitches'> {
   program: string;
   mode: string;
   via: string | null;
   exit: { status: number | null; signal: string | null };
-  wallMs: number;
-  userMs: number;
-  sysMs: number;
-  maxRssKiB: number;
-  minorFaults: number;
-  majorFaults: number;
   loader: {
     segments: number;
     pagesMapped: number;

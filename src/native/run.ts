@@ -58,7 +58,7 @@ const signalName = (n: number): NodeJS.Signals | null =>
   (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 
 /** Decode pagewise-exec's report record (docs/formats/loader-report.md). */
-export function parseExecReport(buf: Buffer): Omit<ReportedRun, never> {
+export function parseExecReport(buf: Buffer): ReportedRun {
   const r = new ByteReader(buf, 'pagewise-exec report', 'LOADER_CRASHED');
   const magic = r.u32(PW_EXEC_OFF_MAGIC, 'magic');
   if (magic !== PW_EXEC_REPORT_MAGIC) throw new PagewiseError('LOADER_CRASHED', `pagewise-exec report: bad magic 0x${magic.toString(16)}`);

@@ -5,7 +5,7 @@
  * its lifetime, and the summary tables. Pure.
  */
 import type { Region } from '../trace/regions.js';
-import { cellCounts } from '../trace/regions.js';
+import { cellCounts, regionPids } from '../trace/regions.js';
 import { FAULT_KIND_MASK, FAULT_MAJOR, FAULT_PREFETCHED, protString } from '../trace/records.js';
 import type { Summary } from '../trace/summary.js';
 import type { TraceView } from '../trace/view.js';
@@ -48,7 +48,7 @@ export function buildReportData(view: TraceView, title: string, notes: string[])
   const f = trace.faults;
   const pageSize = trace.header.pageSize || 4096;
   const shown = attribution.regions;
-  const severalPids = new Set(shown.map((rf) => rf.region.pid)).size > 1;
+  const severalPids = regionPids(shown.map((rf) => rf.region.pid)).length > 1;
   // Assign sampled points per region: a second pass over the faults that hit each region (by identity,
   // then by address, as the attribution did), keeping every k-th.
   const every = shown.map((rf) => Math.max(1, Math.ceil(rf.faults / MAX_POINTS)));

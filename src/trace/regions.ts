@@ -127,6 +127,11 @@ export function replayRegions(events: readonly RegionEvent[], until = Infinity):
   return { live: [...live.values()].sort(byStart), all: [...all.values()].sort(byStart), anomalies };
 }
 
+/** The distinct processes owning regions, the trace's own (mainPid) first: more than one with -f. */
+export function regionPids(pids: Iterable<number>, mainPid?: number): number[] {
+  return [...new Set(pids)].sort((x, y) => Number(y === mainPid) - Number(x === mainPid) || x - y);
+}
+
 /** Which faults count. */
 export interface FaultFilter {
   from?: number;

@@ -7,7 +7,7 @@
  * gets 64 cells or fewer, each cell k = ceil(pages / 64) pages, X when any page of it faulted, and the
  * line says `[1 cell = k pages]` after the path.
  */
-import { cellCounts, type Attribution, type RegionFaults } from './regions.js';
+import { cellCounts, regionPids, type Attribution, type RegionFaults } from './regions.js';
 import type { Summary } from './summary.js';
 import { formatNs } from './time.js';
 
@@ -30,11 +30,6 @@ export function renderRegionLine(rf: RegionFaults): string {
   if (perCell > 1) line += `  [1 cell = ${perCell} pages]`;
   if (r.removed !== null) line += `  [removed at ${formatNs(r.removed)}]`;
   return line;
-}
-
-/** The distinct processes owning regions, the trace's own (mainPid) first: more than one with -f. */
-export function regionPids(pids: Iterable<number>, mainPid?: number): number[] {
-  return [...new Set(pids)].sort((x, y) => Number(y === mainPid) - Number(x === mainPid) || x - y);
 }
 
 export function renderRegionMap(a: Attribution, title: string, mainPid?: number): string {
@@ -74,7 +69,7 @@ export function renderSummary(s: Summary, opts: SummaryContext = {}): string {
   if (s.lost) out.push(`the kernel dropped ${s.lost} samples`);
 
   out.push('', 'Faults per region:', '    faults   minor   major   touched/pages  region');
-  const several = new Set(s.regions.map((r) => r.pid)).size > 1;
+  const several = regionPids(s.regions.map((r) => r.pid)).length > 1;
   for (const r of [...s.regions].filter((x) => x.faults).sort((a, b) => b.faults - a.faults)) {
     out.push(`  ${pad(r.faults, 8)} ${pad(r.minor, 7)} ${pad(r.major, 7)} ${pad(`${r.touched}/${r.pages}`, 15)}  ${hex8(r.start)} ${r.name || '[anon]'}${several ? ` (pid ${r.pid})` : ''}`);
   }

@@ -25,17 +25,19 @@ export interface TraceView {
   filter: FaultFilter;
   at?: number;
   topN: number;
+  /** The traced process (info.pid): region-0 faults go to its regions, its map comes first. */
+  mainPid?: number;
 }
 
 export async function viewTrace(trace: Trace, o: ViewOptions = {}): Promise<TraceView> {
   const filter: FaultFilter = { from: o.from, to: o.at !== undefined ? Math.min(o.at, o.to ?? Infinity) : o.to, tid: o.tid };
   const replay = replayRegions(trace.regions, o.at ?? Infinity);
   const shown = o.at !== undefined ? replay.live : overLifetime(replay.all);
-  const pid = trace.header.info.pid;
-  const attribution = attributeFaults(trace.faults, shown, trace.header.pageSize || 4096, filter, typeof pid === 'number' ? pid : undefined);
+  const mainPid = typeof trace.header.info.pid === 'number' ? trace.header.info.pid : undefined;
+  const attribution = attributeFaults(trace.faults, shown, trace.header.pageSize || 4096, filter, mainPid);
   const summary = summarize(trace, attribution, filter, o.topN ?? 10);
   if (o.symbols !== false) await resolveSymbols(summary.topIps, replay.all);
-  return { trace, replay, attribution, summary, filter, at: o.at, topN: o.topN ?? 10 };
+  return { trace, replay, attribution, summary, filter, at: o.at, topN: o.topN ?? 10, mainPid };
 }
 
 export function headerFlagsText(flags: number): string {

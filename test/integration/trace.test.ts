@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeTrace, faultAccessName, FAULT_IN_KERNEL, FAULT_KIND_MASK, F_ACCESS, F_FOLLOW, F_KERNEL, PROT_EXEC, protString, type Trace } from '../../src/trace/format.js';
 import { readTrace } from '../../src/trace/read.js';
-import { attributeFaults, overLifetime, replayRegions } from '../../src/trace/regions.js';
+import { replayRegions } from '../../src/trace/regions.js';
+import { viewTrace } from '../../src/trace/view.js';
 import { BIN, FIXTURES, NATIVE, needs, ROOT, runBin, runCli } from '../helpers/cli.js';
 
 const W = (name: string) => join(NATIVE, 'workloads', name);
@@ -27,11 +28,6 @@ const isRoot = process.getuid?.() === 0;
 const noTracer = existsSync(TRACER) ? false : `${TRACER} not built (make -C native)`;
 
 /** Faults from perf (kind minor or major), as opposed to the fatal ones seen through ptrace (kind 0). */
-/** The whole-trace region view as show computes it (each region over its life, faults attributed). */
-function viewTraceSync(t: Trace) {
-  return attributeFaults(t.faults, overLifetime(replayRegions(t.regions).all), 4096, {}, t.header.info.pid as number);
-}
-
 function perfFaults(t: Trace): number {
   let k = 0;
   for (let i = 0; i < t.faults.count; i++) if ((t.faults.flags[i] & FAULT_KIND_MASK) !== 0) k++;
@@ -173,7 +169,7 @@ test("-f: sh -c 'ls; ls' records both children (fork, exec, exit) and their faul
   for (let i = 0; i < t2.faults.count; i++) assert.equal(t2.faults.tid[i], sh);
 });
 
-test('-f: each process has its own regions (SPACE records): a child\'s copy at fork, its exec, its exit; faults land in their own process\'s regions', { skip: noTracer }, () => {
+test('-f: each process has its own regions (SPACE records): a child\'s copy at fork, its exec, its exit; faults land in their own process\'s regions', { skip: noTracer }, async () => {
   const o = out();
   const r = runBin(['trace', '-q', '-f', '-o', o, '--', 'sh', '-c', `${W('seqscan')} 300 >/dev/null; true`]);
   assert.equal(r.code, 0, r.stderr);
@@ -194,7 +190,7 @@ test('-f: each process has its own regions (SPACE records): a child\'s copy at f
   assert.ok(scan.some((x) => x.name === W('seqscan')), 'the exec maps seqscan in the child\'s space');
   for (const x of scan) assert.equal(x.removed, exited.t, 'the child\'s regions end when it exits');
   // seqscan's 300 pages of bss are faults of the child, in the child's bss region
-  const v = viewTraceSync(t);
+  const v = (await viewTrace(t, { symbols: false })).attribution; // the whole-trace view, as show computes it
   const bss = v.regions.find((rf) => rf.region.pid === child && rf.region.name === '' && rf.faults >= 300);
   assert.ok(bss, 'the scanned bss region of the child holds its 300 faults');
   assert.ok(!v.regions.some((rf) => rf.region.pid === sh && rf.faults > 0 && rf.region.name === W('seqscan')), 'no fault of the child lands in the shell\'s regions');

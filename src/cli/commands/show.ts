@@ -97,8 +97,7 @@ export function renderText(path: string, view: TraceView): string {
   if (view.filter.to !== undefined && view.filter.to !== view.at) filter.push(`to ${formatNs(view.filter.to)}`);
   let out = describeTrace(path, view.trace);
   if (filter.length) out += `(faults of ${filter.join(', ')})\n`;
-  const pid = view.trace.header.info.pid;
-  out += '\n' + renderRegionMap(view.attribution, title, typeof pid === 'number' ? pid : undefined) + renderSummary(view.summary, { paranoid: paranoidOf(view), topN: view.topN });
+  out += '\n' + renderRegionMap(view.attribution, title, view.mainPid) + renderSummary(view.summary, { paranoid: paranoidOf(view), topN: view.topN });
   if (view.replay.anomalies.length) out += `\n${view.replay.anomalies.length} inconsistent region records were skipped, first: ${view.replay.anomalies[0]}\n`;
   return out;
 }
