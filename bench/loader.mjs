@@ -10,15 +10,10 @@
 //    anonymous fault (seqscan run directly).
 // 3. start-up overhead: exitnow directly vs through the loader in each mode.
 // Each trial is a fresh process; medians, spread and a Student's t comparison via src/stats.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { summarize } from '../dist/src/stats/summary.js';
-import { difference } from '../dist/src/stats/compare.js';
+import { NATIVE as B, statLine as line, trials as trialsOf } from './lib/exec-trials.mjs';
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const B = join(ROOT, 'native', 'build');
-const EXEC = join(B, 'pagewise-exec');
 const loaderArg = process.argv.indexOf('--loader'); // another build of the loader, to compare (before/after)
 const LOADER = loaderArg > 0 ? process.argv[loaderArg + 1] : join(B, 'pagewise-loader');
 const FLOOR = join(B, 'pagewise-fault-floor');
@@ -26,35 +21,9 @@ const W = (n) => join(B, 'workloads', n);
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 11;
 
-/** Wall time in ms of one run of argv under pagewise-exec (fork to wait4), plus the loader page. */
-function once(argv) {
-  const r = spawnSync(EXEC, ['3', '--', ...argv], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'], maxBuffer: 1 << 20 });
-  const rep = r.output[3];
-  if (r.status !== 0 || !rep || rep.length < 104) throw new Error(`bench: ${argv.join(' ')} failed`);
-  const ws = rep.readInt32LE(8);
-  if (ws !== 0) throw new Error(`bench: ${argv.join(' ')} ended with wait status ${ws}`);
-  return { ms: Number(rep.readBigUInt64LE(16)) / 1e6, faults: Number(rep.readBigUInt64LE(104 + 40)) };
-}
 const loaded = (mode, via, argv) => [LOADER, '--mode', mode, '--via', via, '--shm', '@SHMFD@', '--exec', argv[0], '--', ...argv];
-
-/** Interleaved trials of several commands: name -> array of ms. */
-function trials(cmds, runs = RUNS) {
-  const out = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
-  for (const argv of Object.values(cmds)) once(argv); // warm-up
-  for (let i = 0; i < runs; i++) for (const [k, argv] of Object.entries(cmds)) out[k].push(once(argv).ms);
-  return out;
-}
+const trials = (cmds) => trialsOf(cmds, RUNS);
 const med = (xs) => summarize(xs).median;
-function line(name, xs, ref) {
-  const s = summarize(xs);
-  let cmp = '';
-  if (ref) {
-    const r = summarize(ref);
-    const d = difference(s, r, 95);
-    cmp = `  ratio ${(s.median / r.median).toFixed(3)}x  ` + (d.proven ? `diff ${d.pct.toFixed(1)}% +/- ${d.pctCi.toFixed(1)}% (95%)` : 'no difference proven at 95%');
-  }
-  return `  ${name.padEnd(26)} median ${s.median.toFixed(3).padStart(9)} ms  min ${s.min.toFixed(3).padStart(9)}  max ${s.max.toFixed(3).padStart(9)}  sd ${s.stddev.toFixed(3)}${cmp}`;
-}
 
 console.log(`pagewise loader bench: ${LOADER}, ${RUNS} runs each, interleaved, after one warm-up (${new Date().toISOString()})\n`);
 console.log('1. eager end-to-end vs direct (goal: within 1.05x)');
