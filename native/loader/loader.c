@@ -523,7 +523,9 @@ static void expand_script(const char **path, char ***pargv, int *pargc) {
  * Every invocation of the loader (pagewise run's, a passthrough child's, --check) has one of its
  * options as argv[1]: that is how the loader knows it was invoked as itself. An argv[1] that is none
  * of them (or no argv[1]) comes from a program that exec'd /proc/self/exe, or the loader's path read
- * from it, with its own argv: busybox's shell runs an applet as ["tr", "a", "x"] that way. */
+ * from it, with its own argv: busybox's shell runs an applet as ["tr", "a", "x"] that way.
+ * Keep this list equal to the options main() parses: an option missing here would be taken for a
+ * re-execution when it comes first. */
 static int loader_option(const char *a) {
   static const char *const opts[] = {"--mode", "--via", "--shm", "--passthrough", "--check", "--predictor", "--pages", "--record", "--exec", "--execfn"};
   for (size_t k = 0; k < sizeof opts / sizeof *opts; k++)
